@@ -1,0 +1,73 @@
+"""Kernel IR -> Python source for ``numba.njit`` -> a compiled CPU kernel."""
+
+import linecache
+import math
+
+import numpy as np
+
+from .printer import print_expression
+
+_INIT = {"sum": "0.0", "max": "-math.inf", "min": "math.inf"}
+_BETTER = {"max": ">", "min": "<"}
+
+
+def dtype_literal(dtype):
+    dtype = np.dtype(dtype)
+    return "np.bool_" if dtype == np.bool_ else f"np.{dtype.name}"
+
+
+def _emit_nest(nest, out, indent):
+    pad = "    " * indent
+    if nest.comment:
+        out.append(f"{pad}# {nest.comment}")
+    for k, (var, extent) in enumerate(nest.outer):
+        loop = "prange" if k == 0 and nest.parallel else "range"
+        out.append(f"{pad}for {var} in {loop}({extent}):")
+        indent += 1
+        pad = "    " * indent
+    if nest.inner:
+        for acc, kind in nest.accumulators:
+            out.append(f"{pad}{acc} = {_INIT[kind]}")
+        inner_pad = pad
+        for var, extent in nest.inner:
+            out.append(f"{inner_pad}for {var} in range({extent}):")
+            inner_pad += "    "
+        for symbol, expr in nest.inner_assignments:
+            out.append(f"{inner_pad}{symbol} = {print_expression(expr)}")
+        for (acc, kind), (_, term) in zip(nest.accumulators, nest.updates):
+            value = print_expression(term)
+            if kind == "sum":
+                out.append(f"{inner_pad}{acc} += {value}")
+            else:
+                out.append(f"{inner_pad}if {value} {_BETTER[kind]} {acc} or {value} != {value}:")
+                out.append(f"{inner_pad}    {acc} = {value}")
+    for symbol, expr in nest.assignments:
+        out.append(f"{pad}{symbol} = {print_expression(expr)}")
+    for buffer, index, value, accumulate in nest.stores:
+        op = "+=" if accumulate else "="
+        out.append(f"{pad}{buffer}[{print_expression(index)}] {op} {print_expression(value)}")
+
+
+def kernel_source(kernel):
+    """The Python source of ``kernel``: one function, loop nests in order."""
+    out = [f"# {line}" for line in kernel.header.splitlines()]
+    out.append(f"def {kernel.name}({', '.join(b.name for b in kernel.arguments)}):")
+    for buffer in kernel.temporaries:
+        alloc = "np.zeros" if buffer.zero_init else "np.empty"
+        out.append(f"    {buffer.name} = {alloc}({buffer.size}, dtype={dtype_literal(buffer.dtype)})")
+    for nest in kernel.nests:
+        _emit_nest(nest, out, 1)
+    returned = ", ".join(kernel.outputs)
+    out.append(f"    return ({returned}{',' if len(kernel.outputs) == 1 else ''})")
+    return "\n".join(out) + "\n"
+
+
+def compile_source(source, name, parallel):
+    """JIT-compile generated source; its lines show in tracebacks and profilers."""
+    import numba
+
+    filename = f"<symjvp:{name}:{abs(hash(source)):x}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = {"np": np, "math": math, "prange": numba.prange}
+    exec(compile(source, filename, "exec"), namespace)
+    return numba.njit(parallel=parallel, fastmath=False, error_model="numpy", nogil=True)(namespace[name])

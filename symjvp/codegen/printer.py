@@ -1,0 +1,101 @@
+"""SymPy scalar expressions -> Python source that Numba compiles.
+
+IEEE semantics throughout: floats print exactly (``repr``), ``maximum`` and
+``minimum`` propagate NaN as NumPy does, steps and signs are branch-free
+expressions, nothing relies on fast-math.
+"""
+
+import sympy as sp
+from sympy.printing.pycode import PythonCodePrinter
+
+from ..graph.elementwise import sigmoid
+from ..lower.kernel_ir import floordiv, imod
+
+
+class NumbaPrinter(PythonCodePrinter):
+    def __init__(self, settings=None):
+        super().__init__(dict(settings or {}, fully_qualified_modules=True))
+
+    def _print_Float(self, expr):
+        value = float(expr)
+        if value != value:
+            return "math.nan"
+        if value in (float("inf"), float("-inf")):
+            return "math.inf" if value > 0 else "(-math.inf)"
+        return repr(value)
+
+    def _print_Infinity(self, expr):
+        return "math.inf"
+
+    def _print_NegativeInfinity(self, expr):
+        return "(-math.inf)"
+
+    def _print_NaN(self, expr):
+        return "math.nan"
+
+    def _print_Indexed(self, expr):
+        return f"{expr.base.label}[{self._print(expr.indices[0])}]"
+
+    def _print_IndexedBase(self, expr):
+        return str(expr.label)
+
+    def _extremum(self, expr, integer_fn, float_fn):
+        fn = integer_fn if all(a.is_integer for a in expr.args) else float_fn
+        args = [self._print(a) for a in expr.args]
+        result = args[0]
+        for a in args[1:]:
+            result = f"{fn}({result}, {a})"
+        return result
+
+    def _print_Max(self, expr):
+        return self._extremum(expr, "max", "np.maximum")
+
+    def _print_Min(self, expr):
+        return self._extremum(expr, "min", "np.minimum")
+
+    def _print_sign(self, expr):
+        return f"np.sign({self._print(expr.args[0])})"
+
+    def _print_floor(self, expr):
+        return f"np.floor({self._print(expr.args[0])})"
+
+    def _print_ceiling(self, expr):
+        return f"np.ceil({self._print(expr.args[0])})"
+
+    def _print_Heaviside(self, expr):
+        x = self._print(expr.args[0])
+        at_zero = self._print(sp.Float(expr.args[1] if len(expr.args) > 1 else sp.S.Half))
+        return f"(1.0 if {x} > 0 else ({at_zero} if {x} == 0 else 0.0))"
+
+    def _print_sigmoid(self, expr):
+        return f"(1.0/(1.0 + math.exp(-({self._print(expr.args[0])}))))"
+
+    def _print_floordiv(self, expr):
+        a, b = expr.args
+        return f"(({self._print(a)})//{self._print(b)})"
+
+    def _print_imod(self, expr):
+        a, b = expr.args
+        return f"(({self._print(a)}) % {self._print(b)})"
+
+    def _print_exp2(self, expr):
+        return f"(2.0**({self._print(expr.args[0])}))"
+
+    def _print_Cbrt(self, expr):
+        return f"np.cbrt({self._print(expr.args[0])})"
+
+    def _print_BooleanTrue(self, expr):
+        return "True"
+
+    def _print_BooleanFalse(self, expr):
+        return "False"
+
+
+_PRINTER = NumbaPrinter()
+
+
+def print_expression(expr):
+    return _PRINTER.doprint(expr)
+
+
+__all__ = ["NumbaPrinter", "print_expression", "sigmoid", "floordiv", "imod"]

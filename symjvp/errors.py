@@ -1,0 +1,39 @@
+"""The exceptions a user can see.
+
+Each one also derives from the builtin exception a Python user would expect
+(``ValueError`` for a bad shape, ``TypeError`` for a bad trace or dtype, ...)
+so existing ``except`` clauses keep working.
+"""
+
+
+class SymJvpError(Exception):
+    """Base class of every error symjvp raises on purpose."""
+
+
+class ShapeError(SymJvpError, ValueError):
+    """A tangent/cotangent (or an input) has the wrong structure or shape."""
+
+
+class TraceError(SymJvpError, TypeError):
+    """The traced function did something that cannot be recorded as a graph."""
+
+
+class UnsupportedOperationError(SymJvpError, NotImplementedError):
+    """A NumPy function, method or dtype that symjvp does not support."""
+
+
+class IndependentInputError(SymJvpError, RuntimeError):
+    """``strict=True`` and an output does not depend on an input."""
+
+
+class DtypeError(SymJvpError, TypeError):
+    """An input to differentiate is not floating point."""
+
+
+class ArgumentError(SymJvpError, ValueError):
+    """A bad argument to a symjvp function (``wrt`` out of range, ...)."""
+
+
+def format_shape(shape):
+    """Shapes in messages are written as Python tuples: ``(3, 2)``."""
+    return str(tuple(int(d) for d in shape))

@@ -1,0 +1,102 @@
+"""Hash-consed array-level nodes and the graphs built from them.
+
+A node is an op applied to input nodes; its shape and dtype come from the
+op's shape rule.  Nodes are interned: building the same op on the same inputs
+twice returns the same object, so equal subexpressions are one node and the
+transforms never duplicate work.
+"""
+
+import weakref
+
+import numpy as np
+
+_INTERN = weakref.WeakValueDictionary()
+
+
+class Node:
+    __slots__ = ("op", "inputs", "shape", "dtype", "__weakref__")
+
+    def __init__(self, op, inputs, shape, dtype):
+        self.op = op
+        self.inputs = inputs
+        self.shape = shape
+        self.dtype = dtype
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        return f"<{type(self.op).__name__} {self.shape} {self.dtype}>"
+
+
+def make(op, *inputs):
+    """The node for ``op(*inputs)``, shared with any equal node already built."""
+    key = (op, tuple(id(n) for n in inputs))
+    node = _INTERN.get(key)
+    if node is None:
+        shape = tuple(int(d) for d in op.shape(*[n.shape for n in inputs]))
+        dtype = np.dtype(op.dtype(*[n.dtype for n in inputs]))
+        node = Node(op, tuple(inputs), shape, dtype)
+        _INTERN[key] = node
+    return node
+
+
+def topological_order(outputs):
+    """All nodes the outputs depend on, each after its inputs."""
+    order, seen = [], set()
+    for root in outputs:
+        if root is None or id(root) in seen:
+            continue
+        stack = [(root, iter(root.inputs))]
+        seen.add(id(root))
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    stack.append((child, iter(child.inputs)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+def depends_on(outputs, sources):
+    """For each output, the set of ids of ``sources`` it reaches (structurally)."""
+    source_ids = {id(s) for s in sources}
+    reach = {}
+    for node in topological_order(outputs):
+        found = {id(node)} & source_ids
+        for child in node.inputs:
+            found |= reach[id(child)]
+        reach[id(node)] = frozenset(found)
+    return [reach[id(o)] if o is not None else frozenset() for o in outputs]
+
+
+class Graph:
+    """A function of array inputs: input leaf nodes and output nodes.
+
+    An output may be ``None``: an exact zero that no kernel computes (the
+    tangent of an output that does not depend on the differentiated inputs).
+    ``zero_shapes`` gives the shape and dtype of those.
+    """
+
+    def __init__(self, inputs, outputs, zero_specs=None):
+        self.inputs = tuple(inputs)
+        self.outputs = tuple(outputs)
+        self.zero_specs = dict(zero_specs or {})
+
+    def output_spec(self, k):
+        out = self.outputs[k]
+        if out is None:
+            return self.zero_specs[k]
+        return out.shape, out.dtype
+
+    def nodes(self):
+        return topological_order(self.outputs)

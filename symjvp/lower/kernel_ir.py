@@ -1,0 +1,98 @@
+"""Kernel IR: loop nests around CSE'd scalar SymPy assignments.
+
+This is what the printers turn into source; it has no Numba in it, so the
+CPU and CUDA printers share it.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+
+
+class floordiv(sp.Function):
+    """Integer division of loop indices (unravelling a flat index)."""
+
+    nargs = 2
+    is_integer = True
+
+    @classmethod
+    def eval(cls, a, b):
+        if b == 1:
+            return a
+        if a.is_Integer and b.is_Integer:
+            return sp.Integer(int(a) // int(b))
+        return None
+
+
+class imod(sp.Function):
+    """Non-negative remainder of loop indices."""
+
+    nargs = 2
+    is_integer = True
+
+    @classmethod
+    def eval(cls, a, b):
+        if b == 1:
+            return sp.S.Zero
+        if a.is_Integer and b.is_Integer:
+            return sp.Integer(int(a) % int(b))
+        return None
+
+
+def loop_variable(name):
+    return sp.Symbol(name, integer=True, nonnegative=True)
+
+
+@dataclass
+class Buffer:
+    """A flat array the kernel reads or writes."""
+
+    name: str
+    size: int
+    dtype: np.dtype
+    role: str  # "argument", "temporary" or "output"
+    zero_init: bool = False
+
+    @property
+    def symbol(self):
+        return sp.IndexedBase(self.name)
+
+
+@dataclass
+class Nest:
+    """``for outer: [for inner: update accumulators]; store``.
+
+    ``inner_assignments`` and ``updates`` run in the innermost loop,
+    ``assignments`` and ``stores`` once per outer iteration (after the inner
+    loop).  An accumulator is ``(symbol, kind)`` with kind ``sum``, ``max``
+    or ``min``.  A store is ``(buffer name, index, value, accumulate)``.
+    """
+
+    outer: list
+    inner: list = field(default_factory=list)
+    accumulators: list = field(default_factory=list)
+    inner_assignments: list = field(default_factory=list)
+    updates: list = field(default_factory=list)
+    assignments: list = field(default_factory=list)
+    stores: list = field(default_factory=list)
+    parallel: bool = False
+    comment: str = ""
+
+    @property
+    def trip_count(self):
+        return int(np.prod([n for _, n in self.outer + self.inner], dtype=np.int64))
+
+
+@dataclass
+class Kernel:
+    name: str
+    arguments: list  # Buffer, in call order
+    temporaries: list  # Buffer, allocated inside the kernel
+    outputs: list  # names of the buffers returned, in order
+    nests: list
+    header: str = ""
+
+    @property
+    def parallel(self):
+        return any(n.parallel for n in self.nests)

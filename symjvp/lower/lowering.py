@@ -1,0 +1,387 @@
+"""Lowering: a graph becomes one kernel of loop nests.
+
+Only a few nodes get a buffer: the kernel's outputs, reductions and
+contractions (their sums need a loop), scatters, and arithmetic that a
+contraction would otherwise recompute for every term.  Everything else --
+elementwise chains, reshapes, transposes, broadcasts, slices, rolls,
+concatenations, gathers -- is inlined as an element formula at the index
+its consumer asks for.  Materialised nodes with the same loop domain and no
+dependence between them share a loop nest (the primal sum and its tangent
+sum are one pass), and ``sympy.cse`` simplifies the whole body of a nest.
+"""
+
+import keyword
+import re
+import sys
+
+import numpy as np
+import sympy as sp
+
+from ..graph import elementwise as E
+from ..graph import ops
+from .kernel_ir import Buffer, Kernel, Nest, floordiv, imod, loop_variable
+
+#: Below this many iterations a nest runs on one thread: waking the pool costs more.
+PARALLEL_MIN_TRIPS = 1 << 17
+
+_RESERVED = re.compile(r"^(i|r|t|acc|buf|out|const|table)\d+$")
+_RESERVED_NAMES = {"np", "math", "prange", "numba", "range", "abs", "max", "min", "kernel"}
+
+
+def c_strides(shape):
+    strides, step = [], 1
+    for n in reversed(shape):
+        strides.append(step)
+        step *= n
+    return tuple(reversed(strides))
+
+
+class Index:
+    """The index of one element: a multi-index, a flat C-order index, or both."""
+
+    __slots__ = ("shape", "_multi", "_flat")
+
+    def __init__(self, shape, multi=None, flat=None):
+        self.shape = tuple(shape)
+        self._multi = None if multi is None else tuple(sp.sympify(m) for m in multi)
+        self._flat = None if flat is None else sp.sympify(flat)
+
+    def multi(self):
+        if self._multi is None:
+            out = []
+            for k, (n, s) in enumerate(zip(self.shape, c_strides(self.shape))):
+                if n == 1:
+                    out.append(sp.S.Zero)
+                    continue
+                q = floordiv(self._flat, s)
+                out.append(q if k == 0 else imod(q, n))
+            self._multi = tuple(out)
+        return self._multi
+
+    def flat(self):
+        if self._flat is None:
+            terms = [m * s for m, s, n in zip(self._multi, c_strides(self.shape), self.shape) if n != 1]
+            self._flat = sp.Add(*terms)
+        return self._flat
+
+    def key(self):
+        return ("m", self._multi) if self._multi is not None else ("f", self._flat)
+
+
+def _broadcast_index(index, out_shape, shape):
+    if tuple(shape) == tuple(out_shape):
+        return index
+    lead = len(out_shape) - len(shape)
+    multi = index.multi()[lead:]
+    return Index(shape, multi=[m if n != 1 else 0 for m, n in zip(multi, shape)])
+
+
+def _clamp(expr, n):
+    return sp.Min(sp.Max(expr, 0), n - 1)
+
+
+def _identifier(name, taken):
+    name = re.sub(r"\W", "_", name) or "arg"
+    if name[0].isdigit():
+        name = "_" + name
+    while keyword.iskeyword(name) or name in _RESERVED_NAMES or _RESERVED.match(name) or name in taken:
+        name += "_"
+    taken.add(name)
+    return name
+
+
+def _is_reduction(node):
+    op = node.op
+    return (isinstance(op, ops.Contract) and op.summed) or isinstance(op, (ops.Extremum, ops.ScatterAdd))
+
+
+class _Lowering:
+    def __init__(self, graph):
+        self.graph = graph
+        self.order = graph.nodes()
+        self.memo = {}
+        self.arguments = []
+        self.read_name = {}
+        self.table_name = {}
+        self.taken = set()
+        for x in graph.inputs:
+            self._argument(x, x.op.name)
+        self.constants = []
+        for node in self.order:
+            if isinstance(node.op, ops.Constant):
+                self._argument(node, f"const{len(self.constants)}")
+                self.constants.append(node.op.value.array)
+            if isinstance(node.op, (ops.Gather, ops.ScatterAdd)) and node.op.table not in self.table_name:
+                name = _identifier(f"table{len(self.table_name)}", self.taken)
+                self.table_name[node.op.table] = name
+                table = np.ascontiguousarray(node.op.table.array, dtype=np.int64)
+                self.arguments.append(Buffer(name, table.size, table.dtype, "argument"))
+                self.constants.append(table)
+        self.materialized = self._choose_materialized()
+
+    def _argument(self, node, name):
+        name = _identifier(name, self.taken)
+        self.read_name[id(node)] = name
+        self.arguments.append(Buffer(name, node.size, node.dtype, "argument"))
+
+    # ------------------------------------------------------------ planning
+
+    def _choose_materialized(self):
+        chosen = {}
+        has_arithmetic = {}
+        for node in self.order:
+            if id(node) in self.read_name:
+                has_arithmetic[id(node)] = False
+                continue
+            has_arithmetic[id(node)] = isinstance(node.op, ops.Elementwise) or any(
+                has_arithmetic[id(x)] for x in node.inputs
+            )
+            if _is_reduction(node):
+                chosen[id(node)] = node
+                has_arithmetic[id(node)] = False
+        for node in self.order:
+            if isinstance(node.op, ops.Contract) and node.op.summed and len(node.inputs) > 1:
+                for x in node.inputs:
+                    if has_arithmetic[id(x)]:
+                        chosen[id(x)] = x
+        for out in self.graph.outputs:
+            if out is not None:
+                chosen[id(out)] = out
+        return [n for n in self.order if id(n) in chosen]
+
+    def _reads(self, node):
+        """Materialised nodes whose buffers computing ``node`` inline reads."""
+        found, stack, seen = set(), list(node.inputs), set()
+        while stack:
+            x = stack.pop()
+            if id(x) in seen:
+                continue
+            seen.add(id(x))
+            if id(x) in self.store_name and x is not node:
+                found.add(id(x))
+            elif id(x) not in self.read_name:
+                stack.extend(x.inputs)
+        return found
+
+    def _signature(self, node):
+        op = node.op
+        if isinstance(op, ops.Contract) and op.summed:
+            return ("reduce", node.shape, tuple(op.size_of[c] for c in op.summed))
+        if isinstance(op, ops.Extremum):
+            return ("reduce", node.shape, tuple(node.inputs[0].shape[a] for a in op.axes))
+        if isinstance(op, ops.ScatterAdd):
+            return ("scatter", id(node))
+        return ("map", node.shape)
+
+    # ------------------------------------------------------------ elements
+
+    def element(self, node, index):
+        key = (id(node), index.key())
+        if key not in self.memo:
+            name = self.read_name.get(id(node))
+            self.memo[key] = self._read(name, node, index) if name else self.compute(node, index)
+        return self.memo[key]
+
+    @staticmethod
+    def _read(name, node, index):
+        value = sp.IndexedBase(name)[index.flat()]
+        return sp.Ne(value, 0) if node.dtype == np.bool_ else value
+
+    def compute(self, node, index):
+        op = node.op
+        if isinstance(op, (ops.Input, ops.Constant)):
+            return self._read(self.read_name[id(node)], node, index)
+        if isinstance(op, ops.Fill):
+            if node.dtype == np.bool_:
+                return sp.true if op.value else sp.false
+            return sp.sympify(op.value) if float(op.value).is_integer() else sp.Float(op.value, 17)
+        if isinstance(op, ops.Eye):
+            multi = index.multi()
+            column = Index(op.inner, multi=multi[1:]).flat()
+            return sp.Piecewise((1, sp.Eq(multi[0], column)), (0, True))
+        if isinstance(op, ops.Elementwise):
+            free = op.formula.free_symbols
+            substitution = {}
+            for k, x in enumerate(node.inputs):
+                value = self.element(x, _broadcast_index(index, node.shape, x.shape))
+                substitution[E.C[k] if E.C[k] in free else E.A[k]] = value
+            return op.formula.xreplace(substitution)
+        if isinstance(op, ops.Contract):
+            letter = dict(zip(op.out, index.multi()))
+            return self._product(node, letter)
+        (x,) = node.inputs if len(node.inputs) == 1 else (None,)
+        if isinstance(op, ops.Reshape):
+            return self.element(x, Index(x.shape, flat=index.flat()))
+        if isinstance(op, ops.Slice):
+            multi = [s + st * m for s, st, m in zip(op.starts, op.steps, index.multi())]
+            return self.element(x, Index(x.shape, multi=multi))
+        if isinstance(op, ops.Embed):
+            return self._embed(node, index)
+        if isinstance(op, ops.Roll):
+            multi = list(index.multi())
+            m, n, s = multi[op.axis], x.shape[op.axis], op.shift
+            multi[op.axis] = sp.Piecewise((m - s + n, m < s), (m - s, True))
+            return self.element(x, Index(x.shape, multi=multi))
+        if isinstance(op, ops.Concat):
+            return self._concat(node, index)
+        if isinstance(op, ops.Gather):
+            multi = index.multi()
+            tnd = op.table.array.ndim
+            position = Index(op.table.array.shape, multi=multi[op.axis : op.axis + tnd]).flat()
+            picked = sp.IndexedBase(self.table_name[op.table])[position]
+            source = multi[: op.axis] + (picked,) + multi[op.axis + tnd :]
+            return self.element(x, Index(x.shape, multi=source))
+        raise AssertionError(f"{type(op).__name__} has no inline element rule")
+
+    def _product(self, node, letter):
+        op = node.op
+        factors = []
+        for x, spec in zip(node.inputs, op.specs):
+            factors.append(self.element(x, Index(x.shape, multi=[letter[c] for c in spec])))
+        return sp.Mul(*factors)
+
+    def _embed(self, node, index):
+        op = node.op
+        (x,) = node.inputs
+        conditions, source = [], []
+        for j, s, st, n, full in zip(index.multi(), op.starts, op.steps, x.shape, op.out_shape):
+            if st > 0:
+                offset, stride = j - s, st
+                conditions += [j >= s, j <= s + st * (n - 1)]
+            else:
+                offset, stride = s - j, -st
+                conditions += [j <= s, j >= s + st * (n - 1)]
+            if stride != 1:
+                conditions.append(sp.Eq(imod(offset, stride), 0))
+            source.append(_clamp(floordiv(offset, stride), n))
+        inside = sp.And(*conditions)
+        value = self.element(x, Index(x.shape, multi=source))
+        return sp.Piecewise((value, inside), (0, True))
+
+    def _concat(self, node, index):
+        op = node.op
+        multi = list(index.multi())
+        m = multi[op.axis]
+        pieces, offset = [], 0
+        for k, x in enumerate(node.inputs):
+            n = x.shape[op.axis]
+            local = list(multi)
+            local[op.axis] = _clamp(m - offset, n)
+            value = self.element(x, Index(x.shape, multi=local))
+            offset += n
+            last = k == len(node.inputs) - 1
+            pieces.append((value, True if last else m < offset))
+        return sp.Piecewise(*pieces)
+
+    # ------------------------------------------------------------ nests
+
+    def build(self, name, header):
+        self.store_name = {}
+        temporaries, taken_out = [], 0
+        outputs_by_id = {id(o): o for o in self.graph.outputs if o is not None}
+        for node in self.materialized:
+            is_output = id(node) in outputs_by_id
+            name_ = f"out{taken_out}" if is_output else f"buf{len(temporaries) - taken_out}"
+            taken_out += is_output
+            zero = isinstance(node.op, ops.ScatterAdd)
+            temporaries.append(
+                Buffer(name_, node.size, node.dtype, "output" if is_output else "temporary", zero_init=zero)
+            )
+            self.store_name[id(node)] = name_
+            if id(node) not in self.read_name:
+                self.read_name[id(node)] = name_
+
+        level, groups = {}, {}
+        for node in self.materialized:
+            level[id(node)] = 1 + max((level[r] for r in self._reads(node)), default=0)
+            groups.setdefault((level[id(node)], self._signature(node)), []).append(node)
+        self.symbols = sp.numbered_symbols("t")
+        self.accumulator_count = 0
+        nests = []
+        for (_, signature), members in sorted(groups.items(), key=lambda kv: kv[0][0]):
+            if signature[0] == "map":
+                nests.append(self._map_nest(signature[1], members))
+            elif signature[0] == "reduce":
+                nests.append(self._reduce_nest(signature[1], signature[2], members))
+            else:
+                nests.append(self._scatter_nest(members[0]))
+        outputs = [self.store_name[id(o)] for o in self.graph.outputs if o is not None]
+        return Kernel(name, self.arguments, temporaries, outputs, nests, header)
+
+    def _cse(self, expressions):
+        replacements, reduced = sp.cse(expressions, symbols=self.symbols, order="none")
+        return replacements, reduced
+
+    @staticmethod
+    def _parallel(nest):
+        return bool(nest.outer) and nest.outer[0][1] > 1 and nest.trip_count >= PARALLEL_MIN_TRIPS
+
+    def _map_nest(self, shape, members):
+        loops = [(loop_variable(f"i{k}"), n) for k, n in enumerate(shape)]
+        index = Index(shape, multi=[v for v, _ in loops])
+        values = [self.compute(node, index) for node in members]
+        assignments, reduced = self._cse(values + [index.flat()])
+        flat = reduced[-1]
+        stores = [(self.store_name[id(node)], flat, value, False) for node, value in zip(members, reduced[:-1])]
+        nest = Nest(outer=loops, assignments=assignments, stores=stores)
+        nest.parallel = self._parallel(nest)
+        return nest
+
+    def _reduce_nest(self, shape, reduced_sizes, members):
+        outer = [(loop_variable(f"i{k}"), n) for k, n in enumerate(shape)]
+        inner = [(loop_variable(f"r{k}"), n) for k, n in enumerate(reduced_sizes)]
+        out_vars, in_vars = [v for v, _ in outer], [v for v, _ in inner]
+        terms, accumulators = [], []
+        for node in members:
+            op = node.op
+            if isinstance(op, ops.Contract):
+                letter = dict(zip(op.out, out_vars))
+                letter.update(zip(op.summed, in_vars))
+                terms.append(self._product(node, letter))
+                kind = "sum"
+            else:
+                (x,) = node.inputs
+                kept, red = iter(out_vars), iter(in_vars)
+                multi = [next(red) if a in op.axes else next(kept) for a in range(x.ndim)]
+                terms.append(self.element(x, Index(x.shape, multi=multi)))
+                kind = op.kind
+            accumulators.append((sp.Symbol(f"acc{self.accumulator_count}"), kind))
+            self.accumulator_count += 1
+        inner_assignments, reduced = self._cse(terms)
+        flat = Index(shape, multi=out_vars).flat()
+        stores = [(self.store_name[id(n)], flat, acc, False) for n, (acc, _) in zip(members, accumulators)]
+        nest = Nest(
+            outer=outer,
+            inner=inner,
+            accumulators=accumulators,
+            inner_assignments=inner_assignments,
+            updates=[(acc, term) for (acc, _), term in zip(accumulators, reduced)],
+            stores=stores,
+        )
+        nest.parallel = self._parallel(nest)
+        return nest
+
+    def _scatter_nest(self, node):
+        op = node.op
+        (x,) = node.inputs
+        loops = [(loop_variable(f"i{k}"), n) for k, n in enumerate(x.shape)]
+        multi = [v for v, _ in loops]
+        value = self.element(x, Index(x.shape, multi=multi))
+        tnd = op.table.array.ndim
+        position = Index(op.table.array.shape, multi=multi[op.axis : op.axis + tnd]).flat()
+        target = multi[: op.axis] + [sp.IndexedBase(self.table_name[op.table])[position]] + multi[op.axis + tnd :]
+        flat = Index(node.shape, multi=target).flat()
+        assignments, (value, flat) = self._cse([value, flat])
+        return Nest(outer=loops, assignments=assignments, stores=[(self.store_name[id(node)], flat, value, True)])
+
+
+def lower(graph, name="kernel", header=""):
+    """The Kernel IR of ``graph``, and the constant arrays to pass after the inputs."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20000))
+    try:
+        lowering = _Lowering(graph)
+        kernel = lowering.build(name, header)
+    finally:
+        sys.setrecursionlimit(limit)
+    return kernel, lowering.constants
