@@ -1,0 +1,39 @@
+"""symjvp: a graph-based symbolic differentiation compiler for NumPy functions.
+
+trace -> graph -> derivatives -> lower -> codegen -> runtime; this module is
+the thin public layer on top (see API.md).
+"""
+
+from .api import clear_cache, compile, hessian, hvp, jacobian, jvp, vhp, vjp
+from .errors import (
+    ArgumentError,
+    DtypeError,
+    IndependentInputError,
+    ShapeError,
+    SymJvpError,
+    TraceError,
+    UnsupportedOperationError,
+)
+from .runtime import Compiled, Spec
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArgumentError",
+    "Compiled",
+    "DtypeError",
+    "IndependentInputError",
+    "ShapeError",
+    "Spec",
+    "SymJvpError",
+    "TraceError",
+    "UnsupportedOperationError",
+    "clear_cache",
+    "compile",
+    "hessian",
+    "hvp",
+    "jacobian",
+    "jvp",
+    "vhp",
+    "vjp",
+]

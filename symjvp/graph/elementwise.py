@@ -88,6 +88,8 @@ BINARY = {
     "multiply": lambda a, b: a * b,
     "divide": lambda a, b: a / b,
     "power": lambda a, b: a**b,
+    "floor_divide": lambda a, b: sp.floor(a / b),
+    "remainder": lambda a, b: a - b * sp.floor(a / b),
     "maximum": lambda a, b: sp.Max(a, b),
     "minimum": lambda a, b: sp.Min(a, b),
     "arctan2": sp.atan2,
@@ -121,8 +123,14 @@ ALIASES = {
     "atan2": "arctan2",
     "pow": "power",
     "neg": "negative",
+    "mul": "multiply",
+    "sub": "subtract",
+    "div": "divide",
     "fmax": "maximum",
     "fmin": "minimum",
+    "mod": "remainder",
+    "clamp_min": "maximum",
+    "clamp_max": "minimum",
 }
 
 

@@ -313,12 +313,18 @@ class _Lowering:
         return replacements, reduced
 
     @staticmethod
+    def _loops(prefix, extents):
+        """Loop variables for ``extents``; an axis of length 1 gets index 0 and no loop."""
+        variables = [loop_variable(f"{prefix}{k}") if n != 1 else sp.S.Zero for k, n in enumerate(extents)]
+        return variables, [(v, n) for v, n in zip(variables, extents) if n != 1]
+
+    @staticmethod
     def _parallel(nest):
         return bool(nest.outer) and nest.outer[0][1] > 1 and nest.trip_count >= PARALLEL_MIN_TRIPS
 
     def _map_nest(self, shape, members):
-        loops = [(loop_variable(f"i{k}"), n) for k, n in enumerate(shape)]
-        index = Index(shape, multi=[v for v, _ in loops])
+        variables, loops = self._loops("i", shape)
+        index = Index(shape, multi=variables)
         values = [self.compute(node, index) for node in members]
         assignments, reduced = self._cse(values + [index.flat()])
         flat = reduced[-1]
@@ -328,9 +334,8 @@ class _Lowering:
         return nest
 
     def _reduce_nest(self, shape, reduced_sizes, members):
-        outer = [(loop_variable(f"i{k}"), n) for k, n in enumerate(shape)]
-        inner = [(loop_variable(f"r{k}"), n) for k, n in enumerate(reduced_sizes)]
-        out_vars, in_vars = [v for v, _ in outer], [v for v, _ in inner]
+        out_vars, outer = self._loops("i", shape)
+        in_vars, inner = self._loops("r", reduced_sizes)
         terms, accumulators = [], []
         for node in members:
             op = node.op
@@ -364,8 +369,7 @@ class _Lowering:
     def _scatter_nest(self, node):
         op = node.op
         (x,) = node.inputs
-        loops = [(loop_variable(f"i{k}"), n) for k, n in enumerate(x.shape)]
-        multi = [v for v, _ in loops]
+        multi, loops = self._loops("i", x.shape)
         value = self.element(x, Index(x.shape, multi=multi))
         tnd = op.table.array.ndim
         position = Index(op.table.array.shape, multi=multi[op.axis : op.axis + tnd]).flat()

@@ -1,0 +1,304 @@
+"""Compiled functions: trace once per input signature, lower and JIT once per kind.
+
+``Compiled`` is what ``symjvp.compile`` returns and what the functional API
+caches.  For each input signature (shapes and dtypes) it keeps a
+``Specialization``: the traced graph and, made on first use, one kernel per
+kind -- primal, jvp, vjp, jacobian -- and the gradient specialization that
+Hessians are made from.
+"""
+
+import numpy as np
+
+from ..codegen.numba_cpu import compile_source, kernel_source
+from ..derivatives import gradient_graph, jacobian_graph, jvp_graph, vjp_graph
+from ..errors import ArgumentError, IndependentInputError, ShapeError, format_shape
+from ..graph.node import depends_on
+from ..lower.lowering import lower
+from ..trace import parameter_names, trace
+from . import validate
+
+KINDS = ("primal", "jvp", "vjp", "jacobian")
+
+
+class Spec:
+    """The shape and dtype of an example input, for ``symjvp.compile`` without data."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape, dtype="float64"):
+        self.shape = (int(shape),) if np.isscalar(shape) else tuple(int(d) for d in shape)
+        self.dtype = np.dtype(dtype)
+
+    def __repr__(self):
+        return f"Spec({self.shape}, dtype={self.dtype.name!r})"
+
+
+class KernelProgram:
+    """One graph, lowered to one kernel; JIT-compiled on first call."""
+
+    def __init__(self, graph, name, header):
+        self.graph = graph
+        ir, self.constants = lower(graph, name, header)
+        self.source = kernel_source(ir)
+        self.name = name
+        self.parallel = ir.parallel
+        self.specs = [graph.output_spec(k) for k in range(len(graph.outputs))]
+        self._fn = None
+        first = {}
+        self._copy = [False] * len(graph.outputs)
+        for k, out in enumerate(graph.outputs):
+            if out is not None:
+                self._copy[k] = id(out) in first
+                first.setdefault(id(out), k)
+
+    @property
+    def fn(self):
+        if self._fn is None:
+            self._fn = compile_source(self.source, self.name, self.parallel)
+        return self._fn
+
+    def __call__(self, flat_inputs):
+        computed = iter(self.fn(*flat_inputs, *self.constants) if any(o is not None for o in self.graph.outputs) else ())
+        results = []
+        for (shape, dtype), out, copy in zip(self.specs, self.graph.outputs, self._copy):
+            if out is None:
+                results.append(np.zeros(shape, dtype))
+            else:
+                array = next(computed).reshape(shape)
+                results.append(array.copy() if copy else array)
+        return results
+
+
+class Specialization:
+    def __init__(self, graph, wrt, is_tuple_output, label):
+        self.graph = graph
+        self.wrt = wrt
+        self.is_tuple_output = is_tuple_output
+        self.label = label
+        self._programs = {}
+        self._gradient = None
+        self.dependence = depends_on(graph.outputs, graph.inputs)
+
+    def program(self, kind):
+        program = self._programs.get(kind)
+        if program is None:
+            graph = {
+                "primal": lambda: self.graph,
+                "jvp": lambda: jvp_graph(self.graph, self.wrt),
+                "vjp": lambda: vjp_graph(self.graph, self.wrt),
+                "jacobian": lambda: jacobian_graph(self.graph, self.wrt),
+            }[kind]()
+            header = f"symjvp {kind} kernel of {self.label}"
+            program = self._programs[kind] = KernelProgram(graph, f"{kind}_kernel", header)
+        return program
+
+    def gradient(self):
+        if self._gradient is None:
+            graph = gradient_graph(self.graph, self.wrt)
+            self._gradient = Specialization(graph, self.wrt, True, f"the gradient of {self.label}")
+        return self._gradient
+
+    def independent(self, output, position):
+        return id(self.graph.inputs[position]) not in self.dependence[output]
+
+
+def _flat(arrays):
+    return [np.ascontiguousarray(a).reshape(-1) for a in arrays]
+
+
+class Compiled:
+    """``func`` compiled for its inputs: call it, and take jvp, vjp, jacobian, hessian."""
+
+    def __init__(self, func, *example_inputs, wrt=None, target="cpu"):
+        if target != "cpu":
+            raise ArgumentError(f"target={target!r} is not available; use target='cpu'")
+        if not example_inputs:
+            raise ArgumentError("compile needs one example input (an array or a symjvp.Spec) per argument of func")
+        self.func = func
+        self.target = target
+        self.n_inputs = len(example_inputs)
+        self.wrt, self._wrt_single = validate.normalize_wrt(wrt, self.n_inputs)
+        self.names = parameter_names(func, self.n_inputs)
+        self.__name__ = getattr(func, "__name__", "function")
+        self._specializations = {}
+        specs = []
+        for k, example in enumerate(example_inputs):
+            if isinstance(example, Spec):
+                validate.check_dtype(np.empty(0, example.dtype), f"input {k} ({self.names[k]})", k in self.wrt)
+                specs.append((example.shape, example.dtype))
+            else:
+                array = validate.prepare_inputs([example], [self.names[k]], (0,) if k in self.wrt else ())[0]
+                specs.append((array.shape, array.dtype))
+        self._specialize(tuple(specs))
+
+    # ------------------------------------------------------------ specializations
+
+    def _specialize(self, signature):
+        spec = self._specializations.get(signature)
+        if spec is None:
+            graph, is_tuple = trace(self.func, list(signature), self.names)
+            shapes = ", ".join(f"{n}: {format_shape(s)} {np.dtype(d).name}" for n, (s, d) in zip(self.names, signature))
+            spec = Specialization(graph, self.wrt, is_tuple, f"{self.__name__}({shapes})")
+            self._specializations[signature] = spec
+        return spec
+
+    def _inputs(self, inputs):
+        values, _ = validate.as_tuple(inputs)
+        if len(values) != self.n_inputs:
+            raise ArgumentError(
+                f"{self.__name__} was compiled for {self.n_inputs} input(s) ({', '.join(self.names)}); "
+                f"got {len(values)}. Pass several inputs as a tuple."
+            )
+        arrays = validate.prepare_inputs(values, self.names, self.wrt)
+        spec = self._specialize(tuple((a.shape, a.dtype) for a in arrays))
+        return spec, arrays
+
+    @property
+    def _default(self):
+        return next(iter(self._specializations.values()))
+
+    # ------------------------------------------------------------ structure helpers
+
+    @staticmethod
+    def _outputs(spec, arrays):
+        return tuple(arrays) if spec.is_tuple_output else arrays[0]
+
+    def _per_wrt(self, arrays, single):
+        return arrays[0] if single else tuple(arrays)
+
+    def _output_specs(self, spec):
+        return [spec.graph.output_spec(k) for k in range(len(spec.graph.outputs))]
+
+    # ------------------------------------------------------------ evaluation
+
+    def __call__(self, *inputs):
+        spec, arrays = self._inputs(inputs if len(inputs) != 1 else inputs[0])
+        return self._outputs(spec, spec.program("primal")(_flat(arrays)))
+
+    def jvp(self, inputs, v=None, *, strict=False, _single=None):
+        spec, arrays = self._inputs(inputs)
+        single = self._wrt_single if _single is None else _single
+        expected = [(arrays[k].shape, arrays[k].dtype) for k in self.wrt]
+        if v is None:
+            v = self._default_vector(expected, "jvp", single)
+        tangents = validate.prepare_vectors(
+            v,
+            expected,
+            [self.names[k] for k in self.wrt],
+            kind="jvp",
+            single=single,
+            other_side=[s for s, _ in self._output_specs(spec)],
+            other_kind="vjp",
+        )
+        if strict:
+            self._check_strict_any(spec, "jvp")
+        results = spec.program("jvp")(_flat(arrays + tangents))
+        n = len(spec.graph.outputs)
+        return self._outputs(spec, results[:n]), self._outputs(spec, results[n:])
+
+    def vjp(self, inputs, v=None, *, strict=False, _single=None):
+        spec, arrays = self._inputs(inputs)
+        single = self._wrt_single if _single is None else _single
+        expected = self._output_specs(spec)
+        if v is None:
+            v = self._default_vector(expected, "vjp", not spec.is_tuple_output)
+        cotangents = validate.prepare_vectors(
+            v,
+            expected,
+            ["out" if len(expected) == 1 else f"out{k}" for k in range(len(expected))],
+            kind="vjp",
+            single=not spec.is_tuple_output,
+            other_side=[arrays[k].shape for k in self.wrt],
+            other_kind="jvp",
+        )
+        if strict:
+            self._check_strict_any(spec, "vjp")
+        results = spec.program("vjp")(_flat(arrays + cotangents))
+        n = len(spec.graph.outputs)
+        return self._outputs(spec, results[:n]), self._per_wrt(results[n:], single)
+
+    def jacobian(self, inputs, *, strict=False, _single=None):
+        spec, arrays = self._inputs(inputs)
+        single = self._wrt_single if _single is None else _single
+        if strict:
+            self._check_strict_pairs(spec, "jacobian")
+        blocks = spec.program("jacobian")(_flat(arrays))
+        return self._blocks(spec, blocks, single, spec.is_tuple_output)
+
+    def _blocks(self, spec, blocks, single_in, tuple_out):
+        m = len(self.wrt)
+        rows = [self._per_wrt(blocks[o * m : (o + 1) * m], single_in) for o in range(len(blocks) // m)]
+        return tuple(rows) if tuple_out else rows[0]
+
+    # ------------------------------------------------------------ second order
+
+    def hessian(self, inputs, *, strict=False, _single=None):
+        spec, arrays = self._inputs(inputs)
+        single = self._wrt_single if _single is None else _single
+        gradient = spec.gradient()
+        if strict:
+            self._check_strict_pairs(gradient, "hessian", of="the gradient of ")
+        blocks = gradient.program("jacobian")(_flat(arrays))
+        return self._blocks(gradient, blocks, single, not single)
+
+    def hvp(self, inputs, v=None, *, strict=False, _single=None, _kind="hvp"):
+        spec, arrays = self._inputs(inputs)
+        single = self._wrt_single if _single is None else _single
+        gradient = spec.gradient()
+        expected = [(arrays[k].shape, arrays[k].dtype) for k in self.wrt]
+        if v is None:
+            v = self._default_vector(expected, _kind, single)
+        vectors = validate.prepare_vectors(
+            v, expected, [self.names[k] for k in self.wrt], kind="jvp", single=single, other_side=[], other_kind=""
+        )
+        if strict:
+            self._check_strict_any(spec, _kind)
+            self._check_strict_any(gradient, _kind, of="the gradient of ")
+        value = spec.program("primal")(_flat(arrays))
+        program = gradient.program("jvp" if _kind == "hvp" else "vjp")
+        results = program(_flat(arrays + vectors))
+        n = len(gradient.graph.outputs)
+        return self._outputs(spec, value), self._per_wrt(results[n:], single)
+
+    def vhp(self, inputs, v=None, *, strict=False, _single=None):
+        return self.hvp(inputs, v, strict=strict, _single=_single, _kind="vhp")
+
+    # ------------------------------------------------------------ checks
+
+    def _default_vector(self, expected, kind, single):
+        if single and len(expected) == 1 and int(np.prod(expected[0][0], dtype=np.int64)) == 1:
+            return np.ones(expected[0][0], expected[0][1])
+        side = "output of the user-provided function" if kind == "vjp" else "input to the user-provided function"
+        shapes = ", ".join(format_shape(s) for s, _ in expected)
+        raise ShapeError(
+            f"{kind}: v can only be None if the {side} is a single array with a single element; "
+            f"here it has shape(s) {shapes}. Pass v explicitly."
+        )
+
+    def _check_strict_any(self, spec, kind, of=""):
+        for k in self.wrt:
+            if all(spec.independent(o, k) for o in range(len(spec.graph.outputs))):
+                raise IndependentInputError(
+                    f"{kind} with strict=True: every output of {of}{self.__name__} is independent of input {k} "
+                    f"({self.names[k]}). Use strict=False to get zeros for it."
+                )
+
+    def _check_strict_pairs(self, spec, kind, of=""):
+        for o in range(len(spec.graph.outputs)):
+            for k in self.wrt:
+                if spec.independent(o, k):
+                    raise IndependentInputError(
+                        f"{kind} with strict=True: output {o} of {of}{self.__name__} is independent of input {k} "
+                        f"({self.names[k]}). Use strict=False to get zeros for it."
+                    )
+
+    # ------------------------------------------------------------ inspection
+
+    def source(self, kind="jvp"):
+        """The generated kernel source for ``kind``: "primal", "jvp", "vjp" or "jacobian"."""
+        if kind not in KINDS:
+            raise ArgumentError(f"source kind must be one of {', '.join(map(repr, KINDS))}; got {kind!r}")
+        return self._default.program(kind).source
+
+    def __repr__(self):
+        return f"<symjvp.Compiled {self.__name__}, wrt={self.wrt}, target={self.target!r}>"

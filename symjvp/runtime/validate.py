@@ -1,0 +1,146 @@
+"""Checking what the user passes, with messages that say what was expected."""
+
+import numbers
+
+import numpy as np
+
+from ..errors import ArgumentError, DtypeError, ShapeError, format_shape
+
+
+def as_tuple(value):
+    """A tuple means several arrays; anything else is one array."""
+    return (value, False) if isinstance(value, tuple) else ((value,), True)
+
+
+def to_array(value, what):
+    if isinstance(value, np.ndarray):
+        return value
+    if isinstance(value, (bool, numbers.Number)) and not isinstance(value, np.generic):
+        if isinstance(value, complex):
+            raise DtypeError(f"{what} is complex; symjvp needs real floating values")
+        return np.asarray(value, dtype=np.float64 if not isinstance(value, bool) else np.bool_)
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as exc:
+        raise ArgumentError(f"{what} could not be converted to an array: {exc}") from None
+    if array.dtype == object:
+        raise ArgumentError(f"{what} is not an array of numbers (got {type(value).__name__})")
+    return array
+
+
+def check_dtype(array, what, differentiated):
+    kind = array.dtype.kind
+    if kind == "c":
+        raise DtypeError(f"{what} has complex dtype {array.dtype}; symjvp supports real floating inputs only")
+    if differentiated and kind != "f":
+        raise DtypeError(
+            f"{what} has dtype {array.dtype}, but only floating inputs (float32 or float64) can be differentiated; "
+            "convert it with .astype(float)"
+        )
+    if differentiated and array.dtype not in (np.float32, np.float64):
+        raise DtypeError(f"{what} has dtype {array.dtype}; use float32 or float64 (.astype(np.float64))")
+    if kind not in "biuf":
+        raise DtypeError(f"{what} has unsupported dtype {array.dtype}")
+
+
+def prepare_inputs(values, names, wrt):
+    arrays = []
+    for k, (value, name) in enumerate(zip(values, names)):
+        array = to_array(value, f"input {k} ({name})")
+        check_dtype(array, f"input {k} ({name})", k in wrt)
+        arrays.append(array)
+    return arrays
+
+
+def _shapes(arrays):
+    return ", ".join(format_shape(a.shape) for a in arrays)
+
+
+def prepare_vectors(v, expected, names, *, kind, single, other_side, other_kind):
+    """Check ``v`` against the expected (shape, dtype) list; cast each to its pair's dtype.
+
+    ``kind`` is "jvp" or "vjp", ``single`` whether one array (not a tuple) is
+    expected, ``other_side`` the shapes the other product would take, so a
+    ``v`` of those shapes gets "did you mean ...?".
+    """
+    what = "v" if kind == "jvp" else "v (the cotangent)"
+    side = "input" if kind == "jvp" else "output"
+    expected_shapes = [tuple(s) for s, _ in expected]
+    if single:
+        if isinstance(v, tuple):
+            if len(v) == 1:
+                v = v[0]
+            else:
+                raise ShapeError(
+                    f"{kind}: expected one array for v, shaped like the {side} {format_shape(expected_shapes[0])}; "
+                    f"got a tuple of {len(v)} arrays"
+                )
+        vs = (v,)
+    else:
+        if not isinstance(v, tuple):
+            raise ShapeError(
+                f"{kind}: expected v as a tuple of {len(expected)} arrays shaped like the {side}s "
+                f"({_shapes_of(expected_shapes)}); got a single array"
+            )
+        vs = v
+        if len(vs) != len(expected):
+            raise ShapeError(
+                f"{kind}: expected v as a tuple of {len(expected)} arrays shaped like the {side}s "
+                f"({_shapes_of(expected_shapes)}); got {len(vs)}"
+            )
+    arrays = []
+    for k, (value, (shape, dtype), name) in enumerate(zip(vs, expected, names)):
+        array = to_array(value, f"{what}[{k}]" if not single else what)
+        if array.dtype.kind == "c":
+            raise DtypeError(f"{kind}: v has complex dtype {array.dtype}; only real values are supported")
+        if array.shape != tuple(shape):
+            raise ShapeError(_mismatch_message(kind, array.shape, shape, name, other_side, other_kind, single, k))
+        arrays.append(np.asarray(array, dtype=dtype))
+    return arrays
+
+
+def _shapes_of(shapes):
+    return ", ".join(format_shape(s) for s in shapes)
+
+
+def _mismatch_message(kind, given, expected, name, other_side, other_kind, single, k):
+    position = "" if single else f"[{k}]"
+    if kind == "jvp":
+        message = (
+            f"jvp: v{position} has shape {format_shape(given)}, but J·v needs v shaped like the input {name} "
+            f"{format_shape(expected)}: J has one column per element of the input (flattened in C order), "
+            f"and J·v has the shape of the output."
+        )
+    else:
+        message = (
+            f"vjp: v{position} has shape {format_shape(given)}, but vᵀ·J needs v shaped like the output "
+            f"{format_shape(expected)}: J has one row per element of the output (flattened in C order), "
+            f"and vᵀ·J has the shape of the input."
+        )
+    matches_other = [tuple(s) for s in other_side if tuple(s) == tuple(given)]
+    if matches_other:
+        if other_kind == "vjp":
+            message += f" Your v has the shape of the output: did you mean vjp (vᵀ·J)?"
+        else:
+            message += f" Your v has the shape of the input: did you mean jvp (J·v)?"
+    return message
+
+
+def normalize_wrt(wrt, count):
+    """(tuple of input positions, whether one array rather than a tuple is meant)."""
+    if wrt is None:
+        return tuple(range(count)), count == 1
+    single = not isinstance(wrt, (tuple, list))
+    positions = (wrt,) if single else tuple(wrt)
+    normalized = []
+    for p in positions:
+        if not isinstance(p, (numbers.Integral, np.integer)) or isinstance(p, bool):
+            raise ArgumentError(f"wrt must be an int or a tuple of ints, got {p!r}")
+        if not -count <= p < count:
+            raise ArgumentError(f"wrt={p} is out of range for a function of {count} input(s)")
+        normalized.append(int(p) % count)
+    if len(set(normalized)) != len(normalized):
+        raise ArgumentError(f"wrt names an input twice: {wrt!r}")
+    if not normalized:
+        raise ArgumentError("wrt is empty: name at least one input to differentiate")
+    return tuple(normalized), single

@@ -1,0 +1,789 @@
+"""NumPy functions on traced arrays: each records graph nodes.
+
+Arguments may be traced arrays, captured NumPy arrays (they become constant
+nodes) or Python/NumPy scalars (they become numbers in the formula).  Result
+dtypes are NumPy's own, found by running NumPy on one-element dummies.
+"""
+
+import numbers
+import warnings
+
+import numpy as np
+import sympy as sp
+
+from ..errors import ShapeError, TraceError, UnsupportedOperationError, format_shape
+from ..graph import build
+from ..graph import elementwise as E
+from ..graph.node import Node
+from .location import describe
+
+
+def _where():
+    location = describe()
+    return f"\n  at {location}" if location else ""
+
+
+def unsupported(what, hint=""):
+    hint = f" {hint}" if hint else ""
+    return UnsupportedOperationError(f"{what} is not supported by symjvp.{hint}{_where()}")
+
+
+def wrap(node):
+    from .array import TracedArray
+
+    return TracedArray(node)
+
+
+def is_traced(value):
+    from .array import TracedArray
+
+    return isinstance(value, TracedArray)
+
+
+def as_node(value):
+    """A graph node for any array-like operand (captured values become constants)."""
+    if is_traced(value):
+        return value.node
+    if isinstance(value, Node):
+        return value
+    array = np.asarray(value)
+    if array.dtype == object:
+        raise TraceError(f"cannot use a value of type {type(value).__name__} as an array{_where()}")
+    if np.iscomplexobj(array):
+        raise unsupported(f"complex dtype {array.dtype}")
+    if array.dtype.kind in "SUVMm":
+        raise unsupported(f"dtype {array.dtype}")
+    return build.constant(array)
+
+
+def _is_scalar(value):
+    return isinstance(value, (numbers.Number, np.generic)) and not is_traced(value)
+
+
+def _scalar_literal(value):
+    if isinstance(value, (bool, np.bool_)):
+        return sp.true if value else sp.false
+    if isinstance(value, (complex, np.complexfloating)):
+        raise unsupported("complex numbers")
+    if isinstance(value, (numbers.Integral, np.integer)):
+        return sp.Integer(int(value))
+    value = float(value)
+    if value.is_integer() and abs(value) < 2**53:
+        return sp.Integer(int(value))
+    return sp.Float(value, 17) if np.isfinite(value) else sp.sympify(value)
+
+
+def _dummy(value):
+    if is_traced(value):
+        return np.ones(1, dtype=value.dtype)
+    if _is_scalar(value):
+        return value
+    return np.ones(1, dtype=np.asarray(value).dtype)
+
+
+def result_dtype(numpy_fn, *operands):
+    """The dtype NumPy gives ``numpy_fn`` on these operands (NEP 50 promotion)."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return np.asarray(numpy_fn(*[_dummy(v) for v in operands])).dtype
+
+
+def _broadcast_error(operands, exc):
+    shapes = " ".join(format_shape(np.shape(v) if not is_traced(v) else v.shape) for v in operands)
+    return ShapeError(f"operands could not be broadcast together with shapes {shapes}{_where()}")
+
+
+def elementwise_formula(formula_fn, operands, dtype, conditions=()):
+    """Apply ``formula_fn`` of placeholders to operands; scalars become literals.
+
+    ``conditions``: the operand positions that are truth values (``where``'s
+    first operand, the operands of logical functions).
+    """
+    nodes, args = [], []
+    for position, value in enumerate(operands):
+        is_condition = position in conditions
+        if _is_scalar(value):
+            literal = _scalar_literal(value)
+            if is_condition and literal not in (sp.true, sp.false):
+                literal = sp.true if literal != 0 else sp.false
+            elif not is_condition and literal in (sp.true, sp.false):
+                literal = sp.Integer(int(bool(literal)))
+            args.append(literal)
+            continue
+        node = as_node(value)
+        args.append(E.placeholder(len(nodes), is_condition))
+        nodes.append(node)
+    formula = formula_fn(*args)
+    if not nodes:
+        return None
+    try:
+        shape = np.broadcast_shapes(*[n.shape for n in nodes])
+    except ValueError as exc:
+        raise _broadcast_error(operands, exc) from None
+    return wrap(build.ew(formula, *nodes, dtype=dtype, shape=shape))
+
+
+def _check_float(dtype, name):
+    if np.dtype(dtype).kind == "c":
+        raise unsupported(f"complex dtype in {name}")
+
+
+def elementwise(name, *operands):
+    found = E.lookup(name)
+    if found is None:
+        raise unsupported(f"np.{name}")
+    canonical, arity, fn, logical = found
+    if len(operands) != arity:
+        raise TypeError(f"{name} takes {arity} operand(s), {len(operands)} given")
+    ufunc = getattr(np, canonical, None)
+    if canonical == "sigmoid":
+        dtype = result_dtype(np.exp, *operands)
+    elif canonical == "relu":
+        dtype = result_dtype(lambda a: np.maximum(a, 0), *operands)
+    else:
+        dtype = result_dtype(ufunc, *operands)
+    _check_float(dtype, name)
+    result = elementwise_formula(fn, operands, dtype, conditions=range(arity) if logical else ())
+    if result is None:
+        return ufunc(*operands)
+    return result
+
+
+# ---------------------------------------------------------------- axes and shapes
+
+
+def normalize_axis(axis, ndim, what="axis"):
+    if not isinstance(axis, (numbers.Integral, np.integer)):
+        raise TypeError(f"{what} must be an integer, got {axis!r}")
+    axis = int(axis)
+    if not -ndim <= axis < max(ndim, 1):
+        raise np.exceptions.AxisError(axis, ndim)
+    return axis % ndim if ndim else 0
+
+
+def normalize_axes(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (tuple, list)):
+        axes = tuple(normalize_axis(a, ndim) for a in axis)
+    else:
+        axes = (normalize_axis(axis, ndim),)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"duplicate value in 'axis': {axis!r}")
+    return axes
+
+
+def _keep(x, axes, result, keepdims):
+    if keepdims:
+        shape = tuple(1 if i in axes else d for i, d in enumerate(x.shape))
+        return build.reshape(result, shape)
+    return result
+
+
+def _no_out(kwargs, name):
+    if kwargs.get("out") is not None:
+        raise TraceError(
+            f"{name}(..., out=...) writes into an array in place, which a traced function cannot do; "
+            f"use the returned value instead{_where()}"
+        )
+
+
+def _torch_axis(axis, kwargs):
+    """Accept torch's ``dim=``/``keepdim=`` spellings beside NumPy's."""
+    if "dim" in kwargs:
+        axis = kwargs.pop("dim")
+    keepdims = kwargs.pop("keepdims", False) or kwargs.pop("keepdim", False)
+    return axis, bool(keepdims)
+
+
+def _as_float_node(x):
+    node = as_node(x)
+    if node.dtype.kind in "biu":
+        return build.ew(E.A[0], node, dtype=np.float64 if node.dtype != np.bool_ else np.int64)
+    return node
+
+
+def sum_(x, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None, **kwargs):
+    axis, keepdims = _torch_axis(axis, dict(kwargs, keepdims=keepdims))
+    _no_out({"out": out}, "sum")
+    if where is not None or initial is not None:
+        raise unsupported("sum(..., where=/initial=)")
+    node = as_node(x)
+    if node.dtype.kind in "bui":
+        node = build.ew(E.A[0], node, dtype=np.int64)
+    axes = normalize_axes(axis, node.ndim)
+    result = _keep(node, axes, build.reduce_sum(node, axes), keepdims)
+    if dtype is not None:
+        result = build.ew(E.A[0], result, dtype=dtype)
+    return wrap(result)
+
+
+def mean(x, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+    axis, keepdims = _torch_axis(axis, dict(kwargs, keepdims=keepdims))
+    _no_out({"out": out}, "mean")
+    node = as_node(x)
+    axes = normalize_axes(axis, node.ndim)
+    count = int(np.prod([node.shape[a] for a in axes], dtype=np.int64))
+    total = sum_(wrap(node), axis=axes, keepdims=keepdims)
+    out_dtype = dtype or result_dtype(lambda a: np.mean(a), wrap(node))
+    return elementwise_formula(lambda a: a / count, [total], out_dtype)
+
+
+def var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+    axis, keepdims = _torch_axis(axis, dict(kwargs, keepdims=keepdims))
+    _no_out({"out": out}, "var")
+    node = as_node(x)
+    axes = normalize_axes(axis, node.ndim)
+    count = int(np.prod([node.shape[a] for a in axes], dtype=np.int64))
+    centred = wrap(node) - mean(wrap(node), axis=axes, keepdims=True)
+    total = sum_(centred * centred, axis=axes, keepdims=keepdims)
+    return total / (count - ddof)
+
+
+def std(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+    return elementwise("sqrt", var(x, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kwargs))
+
+
+#: Products over longer axes are refused: they are unrolled into multiplications.
+PROD_MAX_LENGTH = 256
+
+
+def prod(x, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+    axis, keepdims = _torch_axis(axis, dict(kwargs, keepdims=keepdims))
+    _no_out({"out": out}, "prod")
+    node = as_node(x)
+    axes = normalize_axes(axis, node.ndim)
+    result = node
+    for a in sorted(axes, reverse=True):
+        n = result.shape[a]
+        if n > PROD_MAX_LENGTH:
+            raise unsupported(
+                f"np.prod over an axis of length {n}",
+                f"Products are unrolled, up to {PROD_MAX_LENGTH} factors; for more, use np.exp(np.sum(np.log(x)))",
+            )
+        factors = []
+        for i in range(n):
+            starts = tuple(i if d == a else 0 for d in range(result.ndim))
+            lengths = tuple(1 if d == a else s for d, s in enumerate(result.shape))
+            factors.append(build.slice_(result, starts, (1,) * result.ndim, lengths))
+        while len(factors) > 1:
+            paired = [build.ew(E.A[0] * E.A[1], p, q) for p, q in zip(factors[::2], factors[1::2])]
+            factors = paired + ([factors[-1]] if len(factors) % 2 else [])
+        kept = tuple(s for d, s in enumerate(result.shape) if d != a)
+        result = build.reshape(factors[0], kept) if factors else build.fill(1, kept, node.dtype)
+    return wrap(_keep(node, axes, result, keepdims))
+
+
+def _extremum(kind):
+    def reduce(x, axis=None, out=None, keepdims=False, initial=None, where=None, **kwargs):
+        axis, keepdims = _torch_axis(axis, dict(kwargs, keepdims=keepdims))
+        _no_out({"out": out}, kind)
+        if initial is not None or where is not None:
+            raise unsupported(f"{kind}(..., initial=/where=)")
+        node = as_node(x)
+        axes = normalize_axes(axis, node.ndim)
+        if any(node.shape[a] == 0 for a in axes):
+            raise ValueError(f"zero-size array to reduction operation {kind} which has no identity")
+        return wrap(_keep(node, axes, build.extremum(node, kind, axes), keepdims))
+
+    reduce.__name__ = kind
+    return reduce
+
+
+amax = _extremum("max")
+amin = _extremum("min")
+
+
+# ---------------------------------------------------------------- contractions
+
+
+def einsum_nodes(subscripts, nodes):
+    """``np.einsum`` on nodes (explicit or implicit output, ``...`` allowed)."""
+    subscripts = subscripts.replace(" ", "")
+    if "->" in subscripts:
+        lhs, out = subscripts.split("->")
+    else:
+        lhs, out = subscripts, None
+    specs = lhs.split(",")
+    if len(specs) != len(nodes):
+        raise ValueError(f"einsum: {len(specs)} operand subscripts for {len(nodes)} operands")
+    used = set("".join(specs).replace(".", ""))
+    spare = [c for c in build.LETTERS if c not in used]
+    ellipsis_len = max((n.ndim - len(s.replace("...", "")) for s, n in zip(specs, nodes) if "..." in s), default=0)
+    ell = "".join(spare[:ellipsis_len])
+    expanded = []
+    for spec, node in zip(specs, nodes):
+        if "..." in spec:
+            k = node.ndim - len(spec.replace("...", ""))
+            spec = spec.replace("...", ell[ellipsis_len - k :])
+        if len(spec) != node.ndim:
+            raise ShapeError(
+                f"einsum: subscripts {spec!r} have {len(spec)} letters for an operand of shape "
+                f"{format_shape(node.shape)}{_where()}"
+            )
+        if len(set(spec)) != len(spec):
+            raise unsupported(f"einsum with a repeated index within one operand ({spec!r}, a diagonal)")
+        expanded.append(spec)
+    if out is None:
+        counts = {}
+        for c in "".join(expanded):
+            counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    else:
+        out = out.replace("...", ell)
+    sizes = {}
+    for spec, node in zip(expanded, nodes):
+        for c, n in zip(spec, node.shape):
+            if n != 1:
+                if sizes.get(c, n) != n:
+                    raise ShapeError(
+                        f"einsum: index {c!r} has sizes {sizes[c]} and {n} in different operands{_where()}"
+                    )
+                sizes[c] = n
+    operands, final_specs = [], []
+    for spec, node in zip(expanded, nodes):
+        drop = [i for i, c in enumerate(spec) if node.shape[i] == 1 and sizes.get(c, 1) != 1]
+        if drop:
+            node = build.reshape(node, [d for i, d in enumerate(node.shape) if i not in drop])
+            spec = "".join(c for i, c in enumerate(spec) if i not in drop)
+        operands.append(node)
+        final_specs.append(spec)
+    for c in "".join(expanded) + out:
+        sizes.setdefault(c, 1)
+    return build.contract(tuple(final_specs), out, sizes.items(), *operands)
+
+
+def einsum(subscripts, *operands, **kwargs):
+    _no_out(kwargs, "einsum")
+    if not isinstance(subscripts, str):
+        raise unsupported("einsum in the interleaved (operand, sublist) form")
+    nodes = [as_node(x) for x in operands]
+    dtype = np.result_type(*[n.dtype for n in nodes])
+    result = einsum_nodes(subscripts, nodes)
+    if result.dtype != dtype:
+        result = build.ew(E.A[0], result, dtype=dtype)
+    return wrap(result)
+
+
+def _shape_mismatch(name, a, b):
+    return ShapeError(
+        f"{name}: shapes {format_shape(a.shape)} and {format_shape(b.shape)} are not aligned{_where()}"
+    )
+
+
+def matmul(a, b, **kwargs):
+    _no_out(kwargs, "matmul")
+    a, b = as_node(a), as_node(b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError("matmul: input operand does not have enough dimensions (use * for scalars)")
+    if a.shape[-1] != b.shape[0 if b.ndim == 1 else -2]:
+        raise _shape_mismatch("matmul", a, b)
+    try:
+        batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise _shape_mismatch("matmul", a, b) from None
+    letters = build.letters(len(batch) + 3)
+    bt, i, k, j = letters[: len(batch)], letters[-3], letters[-2], letters[-1]
+    if a.ndim > 1:
+        a = build.broadcast_to(a, batch + a.shape[-2:])
+    if b.ndim > 1:
+        b = build.broadcast_to(b, batch + b.shape[-2:])
+    spec_a = (bt + i + k) if a.ndim > 1 else k
+    spec_b = (bt + k + j) if b.ndim > 1 else k
+    out = (bt if a.ndim > 1 or b.ndim > 1 else "") + (i if a.ndim > 1 else "") + (j if b.ndim > 1 else "")
+    if a.ndim == 1 and b.ndim > 1:
+        out = bt + j
+    return wrap(einsum_nodes(f"{spec_a},{spec_b}->{out}", [a, b]))
+
+
+def dot(a, b, out=None):
+    _no_out({"out": out}, "dot")
+    an, bn = as_node(a), as_node(b)
+    if an.ndim == 0 or bn.ndim == 0:
+        return elementwise("multiply", a, b)
+    if bn.ndim == 1:
+        if an.shape[-1] != bn.shape[0]:
+            raise _shape_mismatch("dot", an, bn)
+        la = build.letters(an.ndim)
+        return wrap(einsum_nodes(f"{la},{la[-1]}->{la[:-1]}", [an, bn]))
+    if an.shape[-1] != bn.shape[-2]:
+        raise _shape_mismatch("dot", an, bn)
+    letters = build.letters(an.ndim + bn.ndim - 1)
+    la = letters[: an.ndim]
+    rest = letters[an.ndim :]
+    lb = rest[: bn.ndim - 2] + la[-1] + rest[bn.ndim - 2 :]
+    return wrap(einsum_nodes(f"{la},{lb}->{la[:-1]}{rest}", [an, bn]))
+
+
+def inner(a, b):
+    an, bn = as_node(a), as_node(b)
+    if an.ndim == 0 or bn.ndim == 0:
+        return elementwise("multiply", a, b)
+    if an.shape[-1] != bn.shape[-1]:
+        raise _shape_mismatch("inner", an, bn)
+    letters = build.letters(an.ndim + bn.ndim - 1)
+    la, lb = letters[: an.ndim], letters[an.ndim :] + letters[an.ndim - 1]
+    return wrap(einsum_nodes(f"{la},{lb}->{la[:-1]}{lb[:-1]}", [an, bn]))
+
+
+def outer(a, b, out=None):
+    _no_out({"out": out}, "outer")
+    an, bn = build.reshape(as_node(a), (-1,)), build.reshape(as_node(b), (-1,))
+    return wrap(einsum_nodes("i,j->ij", [an, bn]))
+
+
+def vdot(a, b):
+    an, bn = as_node(a), as_node(b)
+    return wrap(einsum_nodes("i,i->", [build.reshape(an, (an.size,)), build.reshape(bn, (bn.size,))]))
+
+
+def tensordot(a, b, axes=2):
+    an, bn = as_node(a), as_node(b)
+    if isinstance(axes, (numbers.Integral, np.integer)):
+        axes_a = list(range(an.ndim - axes, an.ndim))
+        axes_b = list(range(axes))
+    else:
+        axes_a, axes_b = axes
+        axes_a = [axes_a] if isinstance(axes_a, (numbers.Integral, np.integer)) else list(axes_a)
+        axes_b = [axes_b] if isinstance(axes_b, (numbers.Integral, np.integer)) else list(axes_b)
+    axes_a = [normalize_axis(x, an.ndim) for x in axes_a]
+    axes_b = [normalize_axis(x, bn.ndim) for x in axes_b]
+    letters = build.letters(an.ndim + bn.ndim)
+    la = list(letters[: an.ndim])
+    lb = list(letters[an.ndim :])
+    for i, j in zip(axes_a, axes_b):
+        if an.shape[i] != bn.shape[j]:
+            raise _shape_mismatch("tensordot", an, bn)
+        lb[j] = la[i]
+    out = [c for i, c in enumerate(la) if i not in axes_a] + [c for j, c in enumerate(lb) if j not in axes_b]
+    return wrap(einsum_nodes(f"{''.join(la)},{''.join(lb)}->{''.join(out)}", [an, bn]))
+
+
+# ---------------------------------------------------------------- structure
+
+
+def reshape(x, *shape, order="C", **kwargs):
+    if "newshape" in kwargs:
+        shape = (kwargs.pop("newshape"),)
+    if "shape" in kwargs:
+        shape = (kwargs.pop("shape"),)
+    if order != "C":
+        raise unsupported(f"reshape with order={order!r}", "Only C order is supported.")
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    node = as_node(x)
+    shape = [int(d) for d in shape]
+    if shape.count(-1) > 1:
+        raise ValueError("can only specify one unknown dimension")
+    if -1 in shape:
+        known = int(np.prod([d for d in shape if d != -1], dtype=np.int64))
+        if known == 0 or node.size % known:
+            raise ShapeError(f"cannot reshape array of size {node.size} into shape {tuple(shape)}{_where()}")
+        shape[shape.index(-1)] = node.size // known
+    if int(np.prod(shape, dtype=np.int64)) != node.size:
+        raise ShapeError(
+            f"cannot reshape array of shape {format_shape(node.shape)} (size {node.size}) "
+            f"into shape {format_shape(shape)}{_where()}"
+        )
+    return wrap(build.reshape(node, shape))
+
+
+def ravel(x, order="C"):
+    return reshape(x, -1, order=order)
+
+
+def transpose(x, axes=None, *more):
+    node = as_node(x)
+    if more:
+        axes = (axes,) + more
+    if axes is None:
+        axes = tuple(reversed(range(node.ndim)))
+    axes = tuple(normalize_axis(a, node.ndim) for a in axes)
+    if sorted(axes) != list(range(node.ndim)):
+        raise ValueError(f"axes {axes} don't match array of {node.ndim} dimensions")
+    return wrap(build.transpose(node, axes))
+
+
+def swapaxes(x, axis1, axis2):
+    node = as_node(x)
+    a, b = normalize_axis(axis1, node.ndim), normalize_axis(axis2, node.ndim)
+    perm = list(range(node.ndim))
+    perm[a], perm[b] = perm[b], perm[a]
+    return wrap(build.transpose(node, perm))
+
+
+def moveaxis(x, source, destination):
+    node = as_node(x)
+    src = normalize_axes(source, node.ndim)
+    dst = normalize_axes(destination, node.ndim)
+    order = [n for n in range(node.ndim) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return wrap(build.transpose(node, order))
+
+
+def expand_dims(x, axis):
+    node = as_node(x)
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    ndim = node.ndim + len(axes)
+    axes = normalize_axes(tuple(axes), ndim)
+    it = iter(node.shape)
+    return wrap(build.reshape(node, [1 if d in axes else next(it) for d in range(ndim)]))
+
+
+def squeeze(x, axis=None, **kwargs):
+    if "dim" in kwargs:
+        axis = kwargs.pop("dim")
+    node = as_node(x)
+    if axis is None:
+        axes = tuple(i for i, d in enumerate(node.shape) if d == 1)
+    else:
+        axes = normalize_axes(axis, node.ndim)
+        if any(node.shape[a] != 1 for a in axes):
+            raise ValueError("cannot select an axis to squeeze out which has size not equal to one")
+    return wrap(build.reshape(node, [d for i, d in enumerate(node.shape) if i not in axes]))
+
+
+def broadcast_to(x, shape, subok=False):
+    node = as_node(x)
+    shape = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+    try:
+        if np.broadcast_shapes(node.shape, shape) != tuple(shape):
+            raise ValueError
+    except ValueError:
+        raise ShapeError(
+            f"cannot broadcast an array of shape {format_shape(node.shape)} to shape {format_shape(shape)}{_where()}"
+        ) from None
+    return wrap(build.broadcast_to(node, shape))
+
+
+def _sequence(arrays, name):
+    if is_traced(arrays) or isinstance(arrays, np.ndarray):
+        return [arrays[i] for i in range(len(arrays))]
+    if not isinstance(arrays, (list, tuple)):
+        raise TypeError(f"{name} takes a sequence of arrays")
+    return list(arrays)
+
+
+def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    _no_out({"out": out}, "concatenate")
+    nodes = [as_node(a) for a in _sequence(arrays, "concatenate")]
+    if axis is None:
+        nodes = [build.reshape(n, (n.size,)) for n in nodes]
+        axis = 0
+    if any(n.ndim == 0 for n in nodes):
+        raise ValueError("zero-dimensional arrays cannot be concatenated")
+    axis = normalize_axis(axis, nodes[0].ndim)
+    for n in nodes[1:]:
+        if n.ndim != nodes[0].ndim or any(
+            a != b for i, (a, b) in enumerate(zip(n.shape, nodes[0].shape)) if i != axis
+        ):
+            shapes = ", ".join(format_shape(m.shape) for m in nodes)
+            raise ShapeError(f"concatenate: shapes {shapes} differ outside axis {axis}{_where()}")
+    dtype = np.result_type(*[n.dtype for n in nodes]) if dtype is None else np.dtype(dtype)
+    nodes = [n if n.dtype == dtype else build.ew(E.A[0], n, dtype=dtype) for n in nodes]
+    return wrap(build.concat(nodes, axis))
+
+
+def stack(arrays, axis=0, out=None, **kwargs):
+    _no_out({"out": out}, "stack")
+    if "dim" in kwargs:
+        axis = kwargs.pop("dim")
+    nodes = [as_node(a) for a in _sequence(arrays, "stack")]
+    if len({n.shape for n in nodes}) != 1:
+        shapes = ", ".join(format_shape(m.shape) for m in nodes)
+        raise ShapeError(f"stack: all input arrays must have the same shape, got {shapes}{_where()}")
+    axis = normalize_axis(axis, nodes[0].ndim + 1)
+    expanded = [expand_dims(wrap(n), axis) for n in nodes]
+    return concatenate(expanded, axis=axis)
+
+
+def atleast_1d_node(n):
+    return build.reshape(n, (1,)) if n.ndim == 0 else n
+
+
+def hstack(arrays, **kwargs):
+    nodes = [atleast_1d_node(as_node(a)) for a in _sequence(arrays, "hstack")]
+    return concatenate([wrap(n) for n in nodes], axis=0 if nodes[0].ndim == 1 else 1)
+
+
+def vstack(arrays, **kwargs):
+    nodes = []
+    for a in _sequence(arrays, "vstack"):
+        n = atleast_1d_node(as_node(a))
+        nodes.append(build.reshape(n, (1,) + n.shape) if n.ndim == 1 else n)
+    return concatenate([wrap(n) for n in nodes], axis=0)
+
+
+def roll(x, shift, axis=None):
+    node = as_node(x)
+    if axis is None:
+        flat = build.reshape(node, (node.size,))
+        return wrap(build.reshape(build.roll(flat, int(shift), 0), node.shape))
+    shifts = shift if isinstance(shift, (tuple, list)) else (shift,)
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    if len(shifts) == 1:
+        shifts = shifts * len(axes)
+    if len(axes) == 1:
+        axes = axes * len(shifts)
+    for s, a in zip(shifts, axes):
+        node = build.roll(node, int(s), normalize_axis(a, node.ndim))
+    return wrap(node)
+
+
+def diff(x, n=1, axis=-1, prepend=None, append=None):
+    if prepend is not None or append is not None:
+        raise unsupported("np.diff(..., prepend=/append=)", "Concatenate the values first.")
+    node = as_node(x)
+    axis = normalize_axis(axis, node.ndim)
+    for _ in range(n):
+        length = node.shape[axis] - 1
+        if length < 0:
+            break
+        lengths = tuple(length if d == axis else s for d, s in enumerate(node.shape))
+        hi = build.slice_(node, tuple(1 if d == axis else 0 for d in range(node.ndim)), (1,) * node.ndim, lengths)
+        lo = build.slice_(node, (0,) * node.ndim, (1,) * node.ndim, lengths)
+        node = build.ew(E.A[0] - E.A[1], hi, lo)
+    return wrap(node)
+
+
+def where(condition, x=None, y=None):
+    if x is None or y is None:
+        raise unsupported("np.where with one argument", "Its result shape depends on the data.")
+    dtype = result_dtype(lambda c, a, b: np.where(c, a, b), condition, x, y)
+    return elementwise_formula(lambda c, a, b: sp.Piecewise((a, c), (b, True)), [condition, x, y], dtype, {0})
+
+
+def clip(x, a_min=None, a_max=None, out=None, **kwargs):
+    _no_out({"out": out}, "clip")
+    a_min = kwargs.pop("min", a_min)
+    a_max = kwargs.pop("max", a_max)
+    if a_min is None and a_max is None:
+        raise ValueError("One of max or min must be given")
+    operands = [x] + [v for v in (a_min, a_max) if v is not None]
+    dtype = result_dtype(lambda *a: np.clip(a[0], *(list(a[1:]) + [None] * (3 - len(a)))), *operands)
+
+    def formula(a, *bounds):
+        it = iter(bounds)
+        lo = next(it) if a_min is not None else None
+        hi = next(it) if a_max is not None else None
+        pieces = []
+        if lo is not None:
+            pieces.append((lo, a < lo))
+        if hi is not None:
+            pieces.append((hi, a > hi))
+        return sp.Piecewise(*pieces, (a, True))
+
+    return elementwise_formula(formula, operands, dtype)
+
+
+def norm(x, ord=None, axis=None, keepdims=False):
+    node = as_node(x)
+    axes = normalize_axes(axis, node.ndim)
+    vector = len(axes) == 1 or (axis is None and node.ndim == 1)
+    t = wrap(node)
+    if ord is None or (ord == "fro" and not vector) or (ord == 2 and vector):
+        return elementwise("sqrt", sum_(t * t, axis=axes, keepdims=keepdims))
+    if vector and ord == 1:
+        return sum_(elementwise("absolute", t), axis=axes, keepdims=keepdims)
+    if vector and ord in (np.inf, float("inf")):
+        return amax(elementwise("absolute", t), axis=axes, keepdims=keepdims)
+    if vector and ord in (-np.inf, float("-inf")):
+        return amin(elementwise("absolute", t), axis=axes, keepdims=keepdims)
+    if vector and isinstance(ord, (numbers.Real,)) and ord > 0:
+        return sum_(elementwise("absolute", t) ** ord, axis=axes, keepdims=keepdims) ** (1.0 / ord)
+    raise unsupported(f"np.linalg.norm with ord={ord!r} over axes {axes}")
+
+
+def astype(x, dtype, copy=True, **kwargs):
+    node = as_node(x)
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise unsupported(f"astype({dtype})", "Only floating dtypes can be traced (an integer cast has no derivative).")
+    return wrap(build.ew(E.A[0], node, dtype=dtype))
+
+
+def full_like(x, fill_value, dtype=None, **kwargs):
+    node = as_node(x)
+    return wrap(build.fill(fill_value, node.shape, dtype or node.dtype))
+
+
+def zeros_like(x, dtype=None, **kwargs):
+    return full_like(x, 0, dtype)
+
+
+def ones_like(x, dtype=None, **kwargs):
+    return full_like(x, 1, dtype)
+
+
+def copy(x, *args, **kwargs):
+    return wrap(as_node(x))
+
+
+def shape(x):
+    return as_node(x).shape
+
+
+def ndim(x):
+    return as_node(x).ndim
+
+
+def size(x, axis=None):
+    node = as_node(x)
+    return node.size if axis is None else node.shape[axis]
+
+
+def trace_unsupported(name, hint=""):
+    def refuse(*args, **kwargs):
+        raise unsupported(name, hint)
+
+    return refuse
+
+
+#: np.<function> -> implementation, for ``__array_function__``.
+FUNCTIONS = {
+    np.sum: sum_,
+    np.mean: mean,
+    np.var: var,
+    np.std: std,
+    np.prod: prod,
+    np.max: amax,
+    np.min: amin,
+    np.amax: amax,
+    np.amin: amin,
+    np.dot: dot,
+    np.matmul: matmul,
+    np.inner: inner,
+    np.outer: outer,
+    np.vdot: vdot,
+    np.tensordot: tensordot,
+    np.einsum: einsum,
+    np.reshape: reshape,
+    np.ravel: ravel,
+    np.transpose: transpose,
+    np.swapaxes: swapaxes,
+    np.moveaxis: moveaxis,
+    np.expand_dims: expand_dims,
+    np.squeeze: squeeze,
+    np.broadcast_to: broadcast_to,
+    np.concatenate: concatenate,
+    np.stack: stack,
+    np.hstack: hstack,
+    np.vstack: vstack,
+    np.roll: roll,
+    np.diff: diff,
+    np.where: where,
+    np.clip: clip,
+    np.linalg.norm: norm,
+    np.zeros_like: zeros_like,
+    np.ones_like: ones_like,
+    np.full_like: full_like,
+    np.copy: copy,
+    np.shape: shape,
+    np.ndim: ndim,
+    np.size: size,
+}
+
+
+#: Ufuncs that are not elementwise (``np.matmul`` is a ufunc in NumPy 2).
+UFUNC_FUNCTIONS = {"matmul": matmul, "vecdot": lambda a, b: einsum("...i,...i->...", a, b)}

@@ -1,0 +1,106 @@
+"""``x[key]`` on traced arrays, with NumPy's rules.
+
+Basic indexing (ints, slices with steps, negative indices, ``...``,
+``None``) becomes a ``Slice`` and a ``Reshape``; integer and boolean arrays
+(constants: the shape must not depend on traced data) become a ``Gather``
+along the merged indexed axes.  NumPy itself checks the key on a zero-stride
+dummy, so bounds errors and result shapes are exactly NumPy's.
+"""
+
+import numbers
+
+import numpy as np
+
+from ..errors import TraceError
+from ..graph import build
+from .functions import _where, is_traced, unsupported, wrap
+
+
+def _normalize_key(key, ndim):
+    if not isinstance(key, tuple):
+        key = (key,)
+    items = []
+    for item in key:
+        if is_traced(item):
+            raise TraceError(
+                "indexing with a traced array: the result would depend on the data. "
+                f"Use constant (captured) index arrays, or np.where for masks{_where()}"
+            )
+        if isinstance(item, list):
+            item = np.asarray(item)
+            if item.dtype == object:
+                raise unsupported("indexing with a ragged list")
+        if isinstance(item, np.ndarray) and item.dtype == np.bool_:
+            items.extend(np.nonzero(item))
+            continue
+        if isinstance(item, np.ndarray) and item.dtype.kind not in "iu":
+            raise IndexError("arrays used as indices must be of integer (or boolean) type")
+        if isinstance(item, (bool, np.bool_)):
+            raise unsupported("indexing with a Python bool")
+        items.append(item)
+    n_ellipsis = sum(1 for i in items if i is Ellipsis)
+    if n_ellipsis > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    consumed = sum(1 for i in items if i is not None and i is not Ellipsis)
+    if consumed > ndim:
+        raise IndexError(f"too many indices for array: array is {ndim}-dimensional, but {consumed} were indexed")
+    if n_ellipsis:
+        at = next(k for k, i in enumerate(items) if i is Ellipsis)
+        items[at : at + 1] = [slice(None)] * (ndim - consumed)
+    else:
+        items += [slice(None)] * (ndim - consumed)
+    return items
+
+
+def getitem(x, key):
+    node = x.node
+    items = _normalize_key(key, node.ndim)
+    expected = np.broadcast_to(np.empty((), dtype=np.int8), node.shape)[tuple(items)].shape
+    is_array = [isinstance(i, np.ndarray) for i in items]
+    advanced = any(is_array)
+    if advanced and any(i is None for i in items):
+        raise unsupported("mixing None (np.newaxis) with integer-array indexing")
+
+    starts, steps, lengths = [], [], []
+    axis = 0
+    for item in items:
+        if item is None:
+            continue
+        n = node.shape[axis]
+        if isinstance(item, slice):
+            start, stop, step = item.indices(n)
+            length = len(range(start, stop, step))
+            starts.append(start if length else 0)
+            steps.append(step if length else 1)
+            lengths.append(length)
+        elif isinstance(item, (numbers.Integral, np.integer)) and not advanced:
+            starts.append(int(item) % n)
+            steps.append(1)
+            lengths.append(1)
+        else:
+            starts.append(0)
+            steps.append(1)
+            lengths.append(n)
+        axis += 1
+    sliced = build.slice_(node, starts, steps, lengths)
+    if not advanced:
+        return wrap(build.reshape(sliced, expected))
+    return wrap(_advanced(sliced, [i for i in items if i is not None], expected))
+
+
+def _advanced(node, items, expected):
+    """Integer-array indexing (ints count as 0-d index arrays), NumPy placement rules."""
+    positions = [k for k, i in enumerate(items) if not isinstance(i, slice)]
+    arrays = np.broadcast_arrays(*[np.asarray(items[k], dtype=np.int64) for k in positions])
+    adjacent = positions == list(range(positions[0], positions[0] + len(positions)))
+    front = positions[0] if adjacent else 0
+    rest = [k for k in range(node.ndim) if k not in positions]
+    order = rest[:front] + positions + rest[front:]
+    moved = build.transpose(node, order)
+    dims = [node.shape[k] for k in positions]
+    merged_shape = moved.shape[:front] + (int(np.prod(dims, dtype=np.int64)),) + moved.shape[front + len(dims) :]
+    merged = build.reshape(moved, merged_shape)
+    normalized = [a % n for a, n in zip(arrays, dims)]
+    table = np.ravel_multi_index(normalized, dims) if normalized else np.zeros((), np.int64)
+    gathered = build.gather(merged, front, np.asarray(table, dtype=np.int64))
+    return build.reshape(gathered, expected)

@@ -1,0 +1,57 @@
+"""Trace a Python function once into a graph."""
+
+import inspect
+
+import numpy as np
+
+from ..errors import TraceError
+from ..graph import build
+from ..graph.node import Graph
+from .array import TracedArray
+from .functions import as_node
+
+
+def parameter_names(func, count):
+    """Names of the first ``count`` positional arguments (``*args`` are numbered)."""
+    try:
+        parameters = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        parameters = []
+    names = []
+    for p in parameters:
+        if len(names) == count:
+            break
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            names.append(p.name)
+        elif p.kind == p.VAR_POSITIONAL:
+            names += [f"{p.name}{k}" for k in range(count - len(names))]
+    names += [f"x{k}" for k in range(len(names), count)]
+    return names
+
+
+def _output_node(value, func):
+    if isinstance(value, TracedArray):
+        return value.node
+    if isinstance(value, (np.ndarray, int, float, np.number, np.bool_)) and not isinstance(value, bool):
+        return as_node(np.asarray(value))
+    name = getattr(func, "__name__", "the function")
+    raise TraceError(
+        f"{name} returned {type(value).__name__}, but it must return an array or a tuple of arrays "
+        f"(arrays computed from its inputs)"
+    )
+
+
+def trace(func, specs, names=None):
+    """Call ``func`` once on traced arrays of ``specs`` = [(shape, dtype), ...].
+
+    Returns the graph and whether ``func`` returned a tuple.
+    """
+    names = names or parameter_names(func, len(specs))
+    inputs = [build.input_node(name, shape, dtype) for name, (shape, dtype) in zip(names, specs)]
+    result = func(*[TracedArray(x) for x in inputs])
+    is_tuple = isinstance(result, (tuple, list))
+    values = tuple(result) if is_tuple else (result,)
+    if is_tuple and not values:
+        raise TraceError("the function returned an empty tuple; it must return at least one array")
+    outputs = [_output_node(v, func) for v in values]
+    return Graph(inputs, outputs), is_tuple
