@@ -73,7 +73,8 @@ def jacobian_graph(graph, wrt):
     blocks = {}
     if prefers_forward(graph, wrt):
         for k, (x, t) in enumerate(zip(inputs, tangents)):
-            columns, flags = batch(lin, {id(t): build.eye(x.shape, x.dtype)}, x.size)
+            alone = linearize(graph.outputs, {id(x): t})
+            columns, flags = batch(alone, {id(t): build.eye(x.shape, x.dtype)}, x.size)
             for o, (col, is_batched) in enumerate(zip(columns, flags)):
                 if is_batched:
                     out_shape = out_specs[o][0]

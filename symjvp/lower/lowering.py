@@ -110,7 +110,7 @@ class _Lowering:
         for node in self.order:
             if isinstance(node.op, ops.Constant):
                 self._argument(node, f"const{len(self.constants)}")
-                self.constants.append(node.op.value.array)
+                self.constants.append(np.ascontiguousarray(node.op.value.array).reshape(-1))
             if isinstance(node.op, (ops.Gather, ops.ScatterAdd)) and node.op.table not in self.table_name:
                 name = _identifier(f"table{len(self.table_name)}", self.taken)
                 self.table_name[node.op.table] = name
