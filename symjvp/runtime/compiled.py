@@ -70,14 +70,19 @@ class KernelProgram:
 
 
 class Specialization:
-    def __init__(self, graph, wrt, is_tuple_output, label):
+    def __init__(self, graph, wrt, is_tuple_output, label, dependence=None):
         self.graph = graph
         self.wrt = wrt
         self.is_tuple_output = is_tuple_output
         self.label = label
         self._programs = {}
         self._gradient = None
-        self.dependence = depends_on(graph.outputs, graph.inputs)
+        if dependence is None:
+            reached = depends_on(graph.outputs, graph.inputs)
+            positions = {id(x): k for k, x in enumerate(graph.inputs)}
+            dependence = [frozenset(positions[i] for i in ids) for ids in reached]
+        #: For each output, the positions of the inputs it depends on.
+        self.dependence = dependence
 
     def program(self, kind):
         program = self._programs.get(kind)
@@ -99,7 +104,7 @@ class Specialization:
         return self._gradient
 
     def independent(self, output, position):
-        return id(self.graph.inputs[position]) not in self.dependence[output]
+        return position not in self.dependence[output]
 
 
 def _flat(arrays):
@@ -136,9 +141,9 @@ class Compiled:
     def _specialize(self, signature):
         spec = self._specializations.get(signature)
         if spec is None:
-            graph, is_tuple = trace(self.func, list(signature), self.names)
+            graph, is_tuple, dependence = trace(self.func, list(signature), self.names)
             shapes = ", ".join(f"{n}: {format_shape(s)} {np.dtype(d).name}" for n, (s, d) in zip(self.names, signature))
-            spec = Specialization(graph, self.wrt, is_tuple, f"{self.__name__}({shapes})")
+            spec = Specialization(graph, self.wrt, is_tuple, f"{self.__name__}({shapes})", dependence)
             self._specializations[signature] = spec
         return spec
 

@@ -48,6 +48,10 @@ def value_key(value, depth=0):
         return ("dict",) + tuple((repr(k), value_key(v, depth + 1)) for k, v in value.items())
     if callable(getattr(value, "__array__", None)):
         return _array_key(np.asarray(value))
+    if isinstance(value, types.MethodType):
+        return ("method", function_key(value.__func__, depth + 1), value_key(value.__self__, depth + 1))
+    if hasattr(value, "__dict__") and not callable(value):
+        return ("instance", type(value).__qualname__, id(type(value)), value_key(vars(value), depth + 1))
     raise Uncacheable
 
 
@@ -60,6 +64,8 @@ def _referenced_names(code):
 
 
 def function_key(func, depth=0):
+    if isinstance(func, types.MethodType):
+        return value_key(func, depth)
     if isinstance(func, functools.partial):
         return (
             "partial",

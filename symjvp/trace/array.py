@@ -39,11 +39,13 @@ def _binary(name, reflected=False):
 
 
 class TracedArray:
-    __slots__ = ("node",)
+    __slots__ = ("node", "deps")
     __array_priority__ = 1000
 
-    def __init__(self, node):
+    def __init__(self, node, deps=frozenset()):
         self.node = node
+        #: The positions of the function's inputs this value was computed from.
+        self.deps = deps
 
     # ------------------------------------------------------------ attributes
 
@@ -207,7 +209,7 @@ class TracedArray:
         return F.matmul(other, self)
 
     def __getitem__(self, key):
-        return getitem(self, key)
+        return F.tracked(getitem)(self, key)
 
     # ------------------------------------------------------------ methods (NumPy and torch spellings)
 

@@ -5,6 +5,7 @@ nodes) or Python/NumPy scalars (they become numbers in the formula).  Result
 dtypes are NumPy's own, found by running NumPy on one-element dummies.
 """
 
+import functools
 import numbers
 import warnings
 
@@ -28,10 +29,44 @@ def unsupported(what, hint=""):
     return UnsupportedOperationError(f"{what} is not supported by symjvp.{hint}{_where()}")
 
 
+#: Input positions each traced call depends on: a stack, one entry per call in progress.
+_DEPENDENCE = []
+
+
+def _dependence_of(values):
+    found = set()
+    for value in values:
+        if is_traced(value):
+            found |= value.deps
+        elif isinstance(value, (list, tuple)):
+            found |= _dependence_of(value)
+        elif isinstance(value, dict):
+            found |= _dependence_of(value.values())
+    return found
+
+
+def tracked(fn):
+    """Give the traced arrays ``fn`` creates the dependence of its traced arguments.
+
+    Dependence is structural, as traced: ``0 * y`` depends on ``y`` even
+    though the graph simplifies it to an exact zero.
+    """
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        _DEPENDENCE.append(frozenset(_dependence_of(args) | _dependence_of(kwargs.values())))
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _DEPENDENCE.pop()
+
+    return call
+
+
 def wrap(node):
     from .array import TracedArray
 
-    return TracedArray(node)
+    return TracedArray(node, _DEPENDENCE[-1] if _DEPENDENCE else frozenset())
 
 
 def is_traced(value):
@@ -128,6 +163,7 @@ def _check_float(dtype, name):
         raise unsupported(f"complex dtype in {name}")
 
 
+@tracked
 def elementwise(name, *operands):
     found = E.lookup(name)
     if found is None:
@@ -203,6 +239,7 @@ def _as_float_node(x):
     return node
 
 
+@tracked
 def sum_(x, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None, **kwargs):
     axis, keepdims = _torch_axis(axis, dict(kwargs, keepdims=keepdims))
     _no_out({"out": out}, "sum")
@@ -218,6 +255,7 @@ def sum_(x, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
     return wrap(result)
 
 
+@tracked
 def mean(x, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
     axis, keepdims = _torch_axis(axis, dict(kwargs, keepdims=keepdims))
     _no_out({"out": out}, "mean")
@@ -229,6 +267,7 @@ def mean(x, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
     return elementwise_formula(lambda a: a / count, [total], out_dtype)
 
 
+@tracked
 def var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
     axis, keepdims = _torch_axis(axis, dict(kwargs, keepdims=keepdims))
     _no_out({"out": out}, "var")
@@ -240,6 +279,7 @@ def var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
     return total / (count - ddof)
 
 
+@tracked
 def std(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
     return elementwise("sqrt", var(x, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kwargs))
 
@@ -248,6 +288,7 @@ def std(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
 PROD_MAX_LENGTH = 256
 
 
+@tracked
 def prod(x, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
     axis, keepdims = _torch_axis(axis, dict(kwargs, keepdims=keepdims))
     _no_out({"out": out}, "prod")
@@ -290,8 +331,8 @@ def _extremum(kind):
     return reduce
 
 
-amax = _extremum("max")
-amin = _extremum("min")
+amax = tracked(_extremum("max"))
+amin = tracked(_extremum("min"))
 
 
 # ---------------------------------------------------------------- contractions
@@ -353,6 +394,7 @@ def einsum_nodes(subscripts, nodes):
     return build.contract(tuple(final_specs), out, sizes.items(), *operands)
 
 
+@tracked
 def einsum(subscripts, *operands, **kwargs):
     _no_out(kwargs, "einsum")
     if not isinstance(subscripts, str):
@@ -371,6 +413,7 @@ def _shape_mismatch(name, a, b):
     )
 
 
+@tracked
 def matmul(a, b, **kwargs):
     _no_out(kwargs, "matmul")
     a, b = as_node(a), as_node(b)
@@ -396,6 +439,7 @@ def matmul(a, b, **kwargs):
     return wrap(einsum_nodes(f"{spec_a},{spec_b}->{out}", [a, b]))
 
 
+@tracked
 def dot(a, b, out=None):
     _no_out({"out": out}, "dot")
     an, bn = as_node(a), as_node(b)
@@ -415,6 +459,7 @@ def dot(a, b, out=None):
     return wrap(einsum_nodes(f"{la},{lb}->{la[:-1]}{rest}", [an, bn]))
 
 
+@tracked
 def inner(a, b):
     an, bn = as_node(a), as_node(b)
     if an.ndim == 0 or bn.ndim == 0:
@@ -426,17 +471,21 @@ def inner(a, b):
     return wrap(einsum_nodes(f"{la},{lb}->{la[:-1]}{lb[:-1]}", [an, bn]))
 
 
+@tracked
 def outer(a, b, out=None):
     _no_out({"out": out}, "outer")
-    an, bn = build.reshape(as_node(a), (-1,)), build.reshape(as_node(b), (-1,))
+    an, bn = as_node(a), as_node(b)
+    an, bn = build.reshape(an, (an.size,)), build.reshape(bn, (bn.size,))
     return wrap(einsum_nodes("i,j->ij", [an, bn]))
 
 
+@tracked
 def vdot(a, b):
     an, bn = as_node(a), as_node(b)
     return wrap(einsum_nodes("i,i->", [build.reshape(an, (an.size,)), build.reshape(bn, (bn.size,))]))
 
 
+@tracked
 def tensordot(a, b, axes=2):
     an, bn = as_node(a), as_node(b)
     if isinstance(axes, (numbers.Integral, np.integer)):
@@ -462,6 +511,7 @@ def tensordot(a, b, axes=2):
 # ---------------------------------------------------------------- structure
 
 
+@tracked
 def reshape(x, *shape, order="C", **kwargs):
     if "newshape" in kwargs:
         shape = (kwargs.pop("newshape"),)
@@ -488,10 +538,12 @@ def reshape(x, *shape, order="C", **kwargs):
     return wrap(build.reshape(node, shape))
 
 
+@tracked
 def ravel(x, order="C"):
     return reshape(x, -1, order=order)
 
 
+@tracked
 def transpose(x, axes=None, *more):
     node = as_node(x)
     if more:
@@ -504,6 +556,7 @@ def transpose(x, axes=None, *more):
     return wrap(build.transpose(node, axes))
 
 
+@tracked
 def swapaxes(x, axis1, axis2):
     node = as_node(x)
     a, b = normalize_axis(axis1, node.ndim), normalize_axis(axis2, node.ndim)
@@ -512,6 +565,7 @@ def swapaxes(x, axis1, axis2):
     return wrap(build.transpose(node, perm))
 
 
+@tracked
 def moveaxis(x, source, destination):
     node = as_node(x)
     src = normalize_axes(source, node.ndim)
@@ -522,6 +576,7 @@ def moveaxis(x, source, destination):
     return wrap(build.transpose(node, order))
 
 
+@tracked
 def expand_dims(x, axis):
     node = as_node(x)
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
@@ -531,6 +586,7 @@ def expand_dims(x, axis):
     return wrap(build.reshape(node, [1 if d in axes else next(it) for d in range(ndim)]))
 
 
+@tracked
 def squeeze(x, axis=None, **kwargs):
     if "dim" in kwargs:
         axis = kwargs.pop("dim")
@@ -544,6 +600,7 @@ def squeeze(x, axis=None, **kwargs):
     return wrap(build.reshape(node, [d for i, d in enumerate(node.shape) if i not in axes]))
 
 
+@tracked
 def broadcast_to(x, shape, subok=False):
     node = as_node(x)
     shape = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
@@ -565,6 +622,7 @@ def _sequence(arrays, name):
     return list(arrays)
 
 
+@tracked
 def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     _no_out({"out": out}, "concatenate")
     nodes = [as_node(a) for a in _sequence(arrays, "concatenate")]
@@ -585,6 +643,7 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     return wrap(build.concat(nodes, axis))
 
 
+@tracked
 def stack(arrays, axis=0, out=None, **kwargs):
     _no_out({"out": out}, "stack")
     if "dim" in kwargs:
@@ -602,11 +661,13 @@ def atleast_1d_node(n):
     return build.reshape(n, (1,)) if n.ndim == 0 else n
 
 
+@tracked
 def hstack(arrays, **kwargs):
     nodes = [atleast_1d_node(as_node(a)) for a in _sequence(arrays, "hstack")]
     return concatenate([wrap(n) for n in nodes], axis=0 if nodes[0].ndim == 1 else 1)
 
 
+@tracked
 def vstack(arrays, **kwargs):
     nodes = []
     for a in _sequence(arrays, "vstack"):
@@ -615,6 +676,7 @@ def vstack(arrays, **kwargs):
     return concatenate([wrap(n) for n in nodes], axis=0)
 
 
+@tracked
 def roll(x, shift, axis=None):
     node = as_node(x)
     if axis is None:
@@ -631,6 +693,7 @@ def roll(x, shift, axis=None):
     return wrap(node)
 
 
+@tracked
 def diff(x, n=1, axis=-1, prepend=None, append=None):
     if prepend is not None or append is not None:
         raise unsupported("np.diff(..., prepend=/append=)", "Concatenate the values first.")
@@ -647,6 +710,7 @@ def diff(x, n=1, axis=-1, prepend=None, append=None):
     return wrap(node)
 
 
+@tracked
 def where(condition, x=None, y=None):
     if x is None or y is None:
         raise unsupported("np.where with one argument", "Its result shape depends on the data.")
@@ -654,6 +718,7 @@ def where(condition, x=None, y=None):
     return elementwise_formula(lambda c, a, b: sp.Piecewise((a, c), (b, True)), [condition, x, y], dtype, {0})
 
 
+@tracked
 def clip(x, a_min=None, a_max=None, out=None, **kwargs):
     _no_out({"out": out}, "clip")
     a_min = kwargs.pop("min", a_min)
@@ -677,6 +742,7 @@ def clip(x, a_min=None, a_max=None, out=None, **kwargs):
     return elementwise_formula(formula, operands, dtype)
 
 
+@tracked
 def norm(x, ord=None, axis=None, keepdims=False):
     node = as_node(x)
     axes = normalize_axes(axis, node.ndim)
@@ -695,6 +761,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
     raise unsupported(f"np.linalg.norm with ord={ord!r} over axes {axes}")
 
 
+@tracked
 def astype(x, dtype, copy=True, **kwargs):
     node = as_node(x)
     dtype = np.dtype(dtype)
@@ -703,19 +770,23 @@ def astype(x, dtype, copy=True, **kwargs):
     return wrap(build.ew(E.A[0], node, dtype=dtype))
 
 
+@tracked
 def full_like(x, fill_value, dtype=None, **kwargs):
     node = as_node(x)
     return wrap(build.fill(fill_value, node.shape, dtype or node.dtype))
 
 
+@tracked
 def zeros_like(x, dtype=None, **kwargs):
     return full_like(x, 0, dtype)
 
 
+@tracked
 def ones_like(x, dtype=None, **kwargs):
     return full_like(x, 1, dtype)
 
 
+@tracked
 def copy(x, *args, **kwargs):
     return wrap(as_node(x))
 
@@ -786,4 +857,4 @@ FUNCTIONS = {
 
 
 #: Ufuncs that are not elementwise (``np.matmul`` is a ufunc in NumPy 2).
-UFUNC_FUNCTIONS = {"matmul": matmul, "vecdot": lambda a, b: einsum("...i,...i->...", a, b)}
+UFUNC_FUNCTIONS = {"matmul": matmul, "vecdot": tracked(lambda a, b: einsum("...i,...i->...", a, b))}

@@ -44,14 +44,16 @@ def _output_node(value, func):
 def trace(func, specs, names=None):
     """Call ``func`` once on traced arrays of ``specs`` = [(shape, dtype), ...].
 
-    Returns the graph and whether ``func`` returned a tuple.
+    Returns the graph, whether ``func`` returned a tuple, and for each output
+    the set of input positions it depends on (structurally, as traced).
     """
     names = names or parameter_names(func, len(specs))
     inputs = [build.input_node(name, shape, dtype) for name, (shape, dtype) in zip(names, specs)]
-    result = func(*[TracedArray(x) for x in inputs])
+    result = func(*[TracedArray(x, frozenset({k})) for k, x in enumerate(inputs)])
     is_tuple = isinstance(result, (tuple, list))
     values = tuple(result) if is_tuple else (result,)
     if is_tuple and not values:
         raise TraceError("the function returned an empty tuple; it must return at least one array")
     outputs = [_output_node(v, func) for v in values]
-    return Graph(inputs, outputs), is_tuple
+    dependence = [v.deps if isinstance(v, TracedArray) else frozenset() for v in values]
+    return Graph(inputs, outputs), is_tuple, dependence
