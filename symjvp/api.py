@@ -11,6 +11,7 @@ from collections import OrderedDict
 from .runtime.compiled import Compiled
 from .runtime.fingerprint import fingerprint
 from .runtime.validate import as_tuple, prepare_inputs
+from .trace import parameter_names
 
 #: Compiled functions kept by the functional API (least recently used dropped first).
 CACHE_SIZE = 256
@@ -30,7 +31,7 @@ def _compiled(func, values):
         if found is not None:
             _cache.move_to_end(key)
             return found
-    arrays = prepare_inputs(values, [f"{k}" for k in range(len(values))], range(len(values)))
+    arrays = prepare_inputs(values, parameter_names(func, len(values)), range(len(values)))
     compiled = Compiled(func, *arrays)
     if key is not None:
         _cache[key] = compiled

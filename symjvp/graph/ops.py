@@ -167,6 +167,7 @@ def partial_derivative(formula, symbol):
         lambda e: isinstance(e, sp.Derivative) and isinstance(e.expr, (sp.floor, sp.ceiling, sp.sign)),
         lambda e: sp.S.Zero,
     )
+    d = d.replace(lambda e: isinstance(e, sp.Subs), lambda e: e.doit())
     if d.has(sp.Derivative):
         raise UnsupportedOperationError(f"cannot differentiate {formula}: SymPy gave {d}")
     return d

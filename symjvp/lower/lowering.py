@@ -105,22 +105,22 @@ class _Lowering:
         self.table_name = {}
         self.taken = set()
         for x in graph.inputs:
-            self._argument(x, x.op.name)
+            self._argument(x, _identifier(x.op.name, self.taken))
         self.constants = []
         for node in self.order:
             if isinstance(node.op, ops.Constant):
                 self._argument(node, f"const{len(self.constants)}")
                 self.constants.append(np.ascontiguousarray(node.op.value.array).reshape(-1))
             if isinstance(node.op, (ops.Gather, ops.ScatterAdd)) and node.op.table not in self.table_name:
-                name = _identifier(f"table{len(self.table_name)}", self.taken)
+                name = f"table{len(self.table_name)}"
                 self.table_name[node.op.table] = name
-                table = np.ascontiguousarray(node.op.table.array, dtype=np.int64)
+                table = np.ascontiguousarray(node.op.table.array, dtype=np.int64).reshape(-1)
                 self.arguments.append(Buffer(name, table.size, table.dtype, "argument"))
                 self.constants.append(table)
         self.materialized = self._choose_materialized()
 
     def _argument(self, node, name):
-        name = _identifier(name, self.taken)
+        """A kernel argument; user names were made distinct from internal ones by ``_identifier``."""
         self.read_name[id(node)] = name
         self.arguments.append(Buffer(name, node.size, node.dtype, "argument"))
 
