@@ -90,6 +90,16 @@ CASES = {
         [(2, 3)],
     ),
     "zero_dim_inputs": (lambda s, t: s * t + np.sin(s), [(), ()]),
+    "selections_flip_diagonal_take_tile_repeat_rot90": (
+        lambda x: np.flip(x, 0)[:2] * np.fliplr(x)[1:] + np.diagonal(x)[:2, None] * np.take(x, [0, 2, 1], axis=1)[:2]
+        + np.tile(x[0], (2, 1)) + np.repeat(x[1:], 1, axis=0) * np.rot90(x)[:2],
+        [(3, 3)],
+    ),
+    "triangles_trace_cumsum_pad": (
+        lambda x: np.tril(x) @ np.triu(x, 1) + np.trace(x) + np.cumsum(x, axis=0) + np.pad(x, 1)[1:-1, :-2],
+        [(3, 3)],
+    ),
+    "logaddexp_deg2rad": (lambda x, y: np.logaddexp(x, 3 * y) + np.deg2rad(x), [(4,), (4,)]),
 }
 
 #: numpy's own spellings of the torch methods, for the independent primal check

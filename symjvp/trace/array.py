@@ -286,6 +286,21 @@ class TracedArray:
     def copy(self, *args, **kwargs):
         return self
 
+    def cumsum(self, axis=None, *args, **kwargs):
+        return F.cumsum(self, axis, *args, **kwargs)
+
+    def diagonal(self, *args, **kwargs):
+        return F.diagonal(self, *args, **kwargs)
+
+    def trace(self, *args, **kwargs):
+        return F.trace_(self, *args, **kwargs)
+
+    def repeat(self, *args, **kwargs):
+        return F.FUNCTIONS[np.repeat](self, *args, **kwargs)
+
+    def take(self, *args, **kwargs):
+        return F.FUNCTIONS[np.take](self, *args, **kwargs)
+
     def __getattr__(self, name):
         found = E.lookup(name)
         if found is not None:

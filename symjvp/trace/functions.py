@@ -804,6 +804,101 @@ def size(x, axis=None):
     return node.size if axis is None else node.shape[axis]
 
 
+# ---------------------------------------------------------------- element selections
+
+
+def _selection(numpy_fn):
+    """A NumPy function that only selects or repeats elements, traced as one gather.
+
+    NumPy runs it on the array of flat positions, which gives the constant
+    table of where each result element comes from.
+    """
+
+    @tracked
+    def select(x, *args, **kwargs):
+        node = as_node(x)
+        positions = np.arange(node.size, dtype=np.int64).reshape(node.shape)
+        table = np.asarray(numpy_fn(positions, *args, **kwargs))
+        flat = build.reshape(node, (node.size,))
+        return wrap(build.gather(flat, 0, table))
+
+    select.__name__ = numpy_fn.__name__
+    return select
+
+
+def _triangle(numpy_fn):
+    @tracked
+    def mask(x, k=0):
+        node = as_node(x)
+        keep = numpy_fn(np.ones(node.shape[-2:], dtype=bool), k)
+        return elementwise("multiply", wrap(node), keep.astype(node.dtype))
+
+    mask.__name__ = numpy_fn.__name__
+    return mask
+
+
+#: Cumulative sums are a product with a triangular matrix: quadratic in the axis length.
+CUMSUM_MAX_LENGTH = 4096
+
+
+@tracked
+def cumsum(x, axis=None, dtype=None, out=None):
+    _no_out({"out": out}, "cumsum")
+    node = as_node(x)
+    if axis is None:
+        node, axis = build.reshape(node, (node.size,)), 0
+    axis = normalize_axis(axis, node.ndim)
+    n = node.shape[axis]
+    if n > CUMSUM_MAX_LENGTH:
+        raise unsupported(f"np.cumsum over an axis of length {n}", f"The limit is {CUMSUM_MAX_LENGTH}.")
+    lower = np.tril(np.ones((n, n), dtype=node.dtype))
+    letters = build.letters(node.ndim + 1)
+    spec = letters[: node.ndim]
+    summed, fresh = spec[axis], letters[node.ndim]
+    out_spec = spec[:axis] + fresh + spec[axis + 1 :]
+    result = einsum_nodes(f"{spec},{fresh}{summed}->{out_spec}", [node, build.constant(lower)])
+    return wrap(result) if dtype is None else astype(wrap(result), dtype)
+
+
+@tracked
+def trace_(x, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    _no_out({"out": out}, "trace")
+    return sum_(diagonal(x, offset, axis1, axis2), axis=-1)
+
+
+@tracked
+def pad(x, pad_width, mode="constant", constant_values=0):
+    if mode != "constant" or np.any(np.asarray(constant_values) != 0):
+        raise unsupported(f"np.pad with mode={mode!r}, constant_values={constant_values!r}", "Only zero padding.")
+    node = as_node(x)
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (node.ndim, 2))
+    shape = tuple(int(b + n + a) for (b, a), n in zip(widths, node.shape))
+    return wrap(build.embed(node, tuple(int(b) for b, _ in widths), (1,) * node.ndim, shape))
+
+
+def _atleast(ndim):
+    @tracked
+    def atleast(*arrays):
+        results = []
+        for a in arrays:
+            node = as_node(a)
+            if node.ndim < ndim:
+                shape = {0: (1,) * ndim, 1: (1, node.size) if ndim >= 2 else node.shape}.get(node.ndim, node.shape)
+                if ndim == 3 and node.ndim == 2:
+                    shape = node.shape + (1,)
+                if ndim == 3 and node.ndim == 1:
+                    shape = (1, node.size, 1)
+                node = build.reshape(node, shape)
+            results.append(wrap(node))
+        return results[0] if len(results) == 1 else results
+
+    return atleast
+
+
+flip = _selection(np.flip)
+diagonal = _selection(np.diagonal)
+
+
 def trace_unsupported(name, hint=""):
     def refuse(*args, **kwargs):
         raise unsupported(name, hint)
@@ -850,6 +945,22 @@ FUNCTIONS = {
     np.ones_like: ones_like,
     np.full_like: full_like,
     np.copy: copy,
+    np.flip: flip,
+    np.fliplr: _selection(np.fliplr),
+    np.flipud: _selection(np.flipud),
+    np.diagonal: diagonal,
+    np.take: _selection(np.take),
+    np.tile: _selection(np.tile),
+    np.repeat: _selection(np.repeat),
+    np.rot90: _selection(np.rot90),
+    np.tril: _triangle(np.tril),
+    np.triu: _triangle(np.triu),
+    np.cumsum: cumsum,
+    np.trace: trace_,
+    np.pad: pad,
+    np.atleast_1d: _atleast(1),
+    np.atleast_2d: _atleast(2),
+    np.atleast_3d: _atleast(3),
     np.shape: shape,
     np.ndim: ndim,
     np.size: size,
