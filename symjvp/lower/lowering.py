@@ -23,6 +23,9 @@ from .kernel_ir import Buffer, Kernel, Nest, floordiv, imod, loop_variable
 
 #: Below this many iterations a nest runs on one thread: waking the pool costs more.
 PARALLEL_MIN_TRIPS = 1 << 17
+#: Nests of at most this many iterations become straight-line code: the indices are
+#: numbers, so structural zeros vanish and CSE sees the whole local computation.
+UNROLL_MAX_TRIPS = 64
 
 _RESERVED = re.compile(r"^(i|r|t|acc|buf|out|const|table)\d+$")
 _RESERVED_NAMES = {"np", "math", "prange", "numba", "range", "abs", "max", "min", "kernel"}
@@ -323,6 +326,16 @@ class _Lowering:
         return bool(nest.outer) and nest.outer[0][1] > 1 and nest.trip_count >= PARALLEL_MIN_TRIPS
 
     def _map_nest(self, shape, members):
+        if int(np.prod(shape, dtype=np.int64)) <= UNROLL_MAX_TRIPS:
+            values, targets = [], []
+            for multi in np.ndindex(*shape):
+                index = Index(shape, multi=multi)
+                for node in members:
+                    values.append(self.compute(node, index))
+                    targets.append((self.store_name[id(node)], index.flat()))
+            assignments, reduced = self._cse(values)
+            stores = [(name, flat, value, False) for (name, flat), value in zip(targets, reduced)]
+            return Nest(outer=[], assignments=assignments, stores=stores, comment="unrolled")
         variables, loops = self._loops("i", shape)
         index = Index(shape, multi=variables)
         values = [self.compute(node, index) for node in members]
@@ -333,23 +346,38 @@ class _Lowering:
         nest.parallel = self._parallel(nest)
         return nest
 
+    def _reduction_term(self, node, out_vars, in_vars):
+        """The value one reduction step adds (or compares) for ``node``."""
+        op = node.op
+        if isinstance(op, ops.Contract):
+            letter = dict(zip(op.out, out_vars))
+            letter.update(zip(op.summed, in_vars))
+            return self._product(node, letter)
+        (x,) = node.inputs
+        kept, reduced = iter(out_vars), iter(in_vars)
+        multi = [next(reduced) if a in op.axes else next(kept) for a in range(x.ndim)]
+        return self.element(x, Index(x.shape, multi=multi))
+
     def _reduce_nest(self, shape, reduced_sizes, members):
+        trips = int(np.prod(shape, dtype=np.int64)) * int(np.prod(reduced_sizes, dtype=np.int64))
+        if trips <= UNROLL_MAX_TRIPS:
+            combine = {"sum": sp.Add, "max": sp.Max, "min": sp.Min}
+            values, targets = [], []
+            for out_multi in np.ndindex(*shape):
+                for node in members:
+                    kind = node.op.kind if isinstance(node.op, ops.Extremum) else "sum"
+                    terms = [self._reduction_term(node, out_multi, in_multi) for in_multi in np.ndindex(*reduced_sizes)]
+                    values.append(combine[kind](*terms))
+                    targets.append((self.store_name[id(node)], Index(shape, multi=out_multi).flat()))
+            assignments, reduced = self._cse(values)
+            stores = [(name, flat, value, False) for (name, flat), value in zip(targets, reduced)]
+            return Nest(outer=[], assignments=assignments, stores=stores, comment="unrolled")
         out_vars, outer = self._loops("i", shape)
         in_vars, inner = self._loops("r", reduced_sizes)
         terms, accumulators = [], []
         for node in members:
-            op = node.op
-            if isinstance(op, ops.Contract):
-                letter = dict(zip(op.out, out_vars))
-                letter.update(zip(op.summed, in_vars))
-                terms.append(self._product(node, letter))
-                kind = "sum"
-            else:
-                (x,) = node.inputs
-                kept, red = iter(out_vars), iter(in_vars)
-                multi = [next(red) if a in op.axes else next(kept) for a in range(x.ndim)]
-                terms.append(self.element(x, Index(x.shape, multi=multi)))
-                kind = op.kind
+            terms.append(self._reduction_term(node, out_vars, in_vars))
+            kind = node.op.kind if isinstance(node.op, ops.Extremum) else "sum"
             accumulators.append((sp.Symbol(f"acc{self.accumulator_count}"), kind))
             self.accumulator_count += 1
         inner_assignments, reduced = self._cse(terms)

@@ -108,7 +108,8 @@ class Specialization:
 
 
 def _flat(arrays):
-    return [np.ascontiguousarray(a).reshape(-1) for a in arrays]
+    """Contiguous, native-byte-order, one-dimensional views (copies only when needed)."""
+    return [np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("=")).reshape(-1) for a in arrays]
 
 
 class Compiled:

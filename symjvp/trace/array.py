@@ -109,11 +109,24 @@ class TracedArray:
     def tolist(self):
         raise _needs_value("x.tolist()", "Keep x as an array.")
 
+    #: ``np.array([...])`` of traced values is supported up to this many elements.
+    OBJECT_ARRAY_LIMIT = 4096
+
     def __array__(self, dtype=None, copy=None):
-        raise _needs_value(
-            "Converting a traced array to a NumPy array (np.asarray, np.array, a non-NumPy library)",
-            "Use NumPy functions on the traced array directly.",
-        )
+        """An object array of this value's elements, so that ``np.array([a, b, c])`` traces.
+
+        The elements are traced scalars; symjvp turns such arrays back into a
+        single node wherever they meet a traced operation or are returned.
+        """
+        if (dtype is not None and np.dtype(dtype) != object) or self.size > self.OBJECT_ARRAY_LIMIT:
+            raise _needs_value(
+                "Converting a traced array to a NumPy array (np.asarray, np.array with a dtype, a non-NumPy library)",
+                "Use NumPy functions on the traced array directly; np.stack or np.concatenate build arrays from parts.",
+            )
+        out = np.empty(self.shape, dtype=object)
+        for index in np.ndindex(*self.shape):
+            out[index] = self[index] if self.shape else self
+        return out
 
     def __setitem__(self, key, value):
         raise TraceError(

@@ -38,6 +38,8 @@ def _dependence_of(values):
     for value in values:
         if is_traced(value):
             found |= value.deps
+        elif isinstance(value, np.ndarray) and value.dtype == object:
+            found |= _dependence_of(value.ravel().tolist())
         elif isinstance(value, (list, tuple)):
             found |= _dependence_of(value)
         elif isinstance(value, dict):
@@ -81,14 +83,45 @@ def as_node(value):
         return value.node
     if isinstance(value, Node):
         return value
+    if isinstance(value, (list, tuple)) and _contains_traced(value):
+        value = _object_array(value)
     array = np.asarray(value)
     if array.dtype == object:
-        raise TraceError(f"cannot use a value of type {type(value).__name__} as an array{_where()}")
+        return _from_objects(array, value)
     if np.iscomplexobj(array):
         raise unsupported(f"complex dtype {array.dtype}")
     if array.dtype.kind in "SUVMm":
         raise unsupported(f"dtype {array.dtype}")
     return build.constant(array)
+
+
+def _contains_traced(values):
+    return any(is_traced(v) or (isinstance(v, (list, tuple)) and _contains_traced(v)) for v in values)
+
+
+def _object_array(values):
+    array = np.empty(len(values), dtype=object)
+    array[:] = [np.asarray(v, dtype=object) if isinstance(v, (list, tuple)) else v for v in values]
+    return np.array(array.tolist(), dtype=object)
+
+
+def _from_objects(array, original):
+    """One node from an object array of traced scalars and numbers (``np.array([a, b])``)."""
+    if array.size == 0:
+        raise TraceError(f"cannot use an empty object array as an array{_where()}")
+    nodes = []
+    for element in array.ravel():
+        if is_traced(element):
+            if element.shape != ():
+                raise TraceError(f"np.array of traced arrays of different shapes cannot be traced{_where()}")
+            nodes.append(element.node)
+        elif isinstance(element, (numbers.Number, np.generic)) and not isinstance(element, complex):
+            nodes.append(build.constant(np.asarray(element)))
+        else:
+            raise TraceError(f"cannot use a value of type {type(original).__name__} as an array{_where()}")
+    dtype = np.result_type(*[n.dtype for n in nodes])
+    parts = [build.reshape(n if n.dtype == dtype else build.ew(E.A[0], n, dtype=dtype), (1,)) for n in nodes]
+    return build.reshape(build.concat(parts, 0), array.shape)
 
 
 def _is_scalar(value):
@@ -111,6 +144,8 @@ def _scalar_literal(value):
 def _dummy(value):
     if is_traced(value):
         return np.ones(1, dtype=value.dtype)
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        return np.ones(1, dtype=as_node(value).dtype)
     if _is_scalar(value):
         return value
     return np.ones(1, dtype=np.asarray(value).dtype)

@@ -8,6 +8,7 @@ from ..errors import TraceError
 from ..graph import build
 from ..graph.node import Graph
 from .array import TracedArray
+from .functions import _dependence_of as dependence_of
 from .functions import as_node
 
 
@@ -32,6 +33,8 @@ def parameter_names(func, count):
 def _output_node(value, func):
     if isinstance(value, TracedArray):
         return value.node
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        return as_node(value)
     if isinstance(value, (np.ndarray, int, float, np.number, np.bool_)) and not isinstance(value, bool):
         return as_node(np.asarray(value))
     name = getattr(func, "__name__", "the function")
@@ -55,5 +58,5 @@ def trace(func, specs, names=None):
     if is_tuple and not values:
         raise TraceError("the function returned an empty tuple; it must return at least one array")
     outputs = [_output_node(v, func) for v in values]
-    dependence = [v.deps if isinstance(v, TracedArray) else frozenset() for v in values]
+    dependence = [frozenset(dependence_of([v])) for v in values]
     return Graph(inputs, outputs), is_tuple, dependence
