@@ -108,8 +108,7 @@ class Specialization:
 
 
 def _flat(arrays):
-    """Contiguous, native-byte-order, one-dimensional views (copies only when needed)."""
-    return [np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("=")).reshape(-1) for a in arrays]
+    return [np.ascontiguousarray(a).reshape(-1) for a in arrays]
 
 
 class Compiled:

@@ -13,7 +13,7 @@ def as_tuple(value):
 
 
 def to_array(value, what):
-    if isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray) and value.dtype.isnative:
         return value
     if isinstance(value, (bool, numbers.Number)) and not isinstance(value, np.generic):
         if isinstance(value, complex):
@@ -25,6 +25,8 @@ def to_array(value, what):
         raise ArgumentError(f"{what} could not be converted to an array: {exc}") from None
     if array.dtype == object:
         raise ArgumentError(f"{what} is not an array of numbers (got {type(value).__name__})")
+    if not array.dtype.isnative:
+        array = array.astype(array.dtype.newbyteorder("="))
     return array
 
 
