@@ -38,6 +38,16 @@ def _binary(name, reflected=False):
     return method
 
 
+def _method(function):
+    """An array method that is the NumPy function applied to the array."""
+
+    def method(self, *args, **kwargs):
+        return function(self, *args, **kwargs)
+
+    method.__name__ = function.__name__.rstrip("_")
+    return method
+
+
 class TracedArray:
     __slots__ = ("node", "deps")
     __array_priority__ = 1000
@@ -226,29 +236,13 @@ class TracedArray:
 
     # ------------------------------------------------------------ methods (NumPy and torch spellings)
 
-    def sum(self, axis=None, *args, **kwargs):
-        return F.sum_(self, axis, *args, **kwargs)
-
-    def mean(self, axis=None, *args, **kwargs):
-        return F.mean(self, axis, *args, **kwargs)
-
-    def var(self, axis=None, *args, **kwargs):
-        return F.var(self, axis, *args, **kwargs)
-
-    def std(self, axis=None, *args, **kwargs):
-        return F.std(self, axis, *args, **kwargs)
-
-    def prod(self, axis=None, *args, **kwargs):
-        return F.prod(self, axis, *args, **kwargs)
-
-    def max(self, axis=None, *args, **kwargs):
-        return F.amax(self, axis, *args, **kwargs)
-
-    def min(self, axis=None, *args, **kwargs):
-        return F.amin(self, axis, *args, **kwargs)
-
-    amax = max
-    amin = min
+    sum = _method(F.sum_)
+    mean = _method(F.mean)
+    var = _method(F.var)
+    std = _method(F.std)
+    prod = _method(F.prod)
+    max = amax = _method(F.amax)
+    min = amin = _method(F.amin)
 
     def reshape(self, *shape, **kwargs):
         return F.reshape(self, *shape, **kwargs)
@@ -299,20 +293,11 @@ class TracedArray:
     def copy(self, *args, **kwargs):
         return self
 
-    def cumsum(self, axis=None, *args, **kwargs):
-        return F.cumsum(self, axis, *args, **kwargs)
-
-    def diagonal(self, *args, **kwargs):
-        return F.diagonal(self, *args, **kwargs)
-
-    def trace(self, *args, **kwargs):
-        return F.trace_(self, *args, **kwargs)
-
-    def repeat(self, *args, **kwargs):
-        return F.FUNCTIONS[np.repeat](self, *args, **kwargs)
-
-    def take(self, *args, **kwargs):
-        return F.FUNCTIONS[np.take](self, *args, **kwargs)
+    cumsum = _method(F.cumsum)
+    diagonal = _method(F.diagonal)
+    trace = _method(F.trace_)
+    repeat = _method(F.FUNCTIONS[np.repeat])
+    take = _method(F.FUNCTIONS[np.take])
 
     def __getattr__(self, name):
         found = E.lookup(name)

@@ -259,12 +259,15 @@ def _no_out(kwargs, name):
         )
 
 
-def _torch_axis(axis, kwargs):
-    """Accept torch's ``dim=``/``keepdim=`` spellings beside NumPy's."""
-    if "dim" in kwargs:
-        axis = kwargs.pop("dim")
-    keepdims = kwargs.pop("keepdims", False) or kwargs.pop("keepdim", False)
-    return axis, bool(keepdims)
+def _reduction_arguments(name, x, axis, out, keepdims, kwargs):
+    """(node, axes, keepdims) of a reduction; torch's ``dim=``/``keepdim=`` are accepted too."""
+    _no_out({"out": out}, name)
+    axis = kwargs.pop("dim", axis)
+    keepdims = bool(keepdims or kwargs.pop("keepdim", False))
+    if kwargs:
+        raise TypeError(f"{name}() got unexpected keyword argument(s) {', '.join(kwargs)}")
+    node = as_node(x)
+    return node, normalize_axes(axis, node.ndim), keepdims
 
 
 def _as_float_node(x):
@@ -276,14 +279,11 @@ def _as_float_node(x):
 
 @tracked
 def sum_(x, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None, **kwargs):
-    axis, keepdims = _torch_axis(axis, dict(kwargs, keepdims=keepdims))
-    _no_out({"out": out}, "sum")
     if where is not None or initial is not None:
         raise unsupported("sum(..., where=/initial=)")
-    node = as_node(x)
+    node, axes, keepdims = _reduction_arguments("sum", x, axis, out, keepdims, kwargs)
     if node.dtype.kind in "bui":
         node = build.ew(E.A[0], node, dtype=np.int64)
-    axes = normalize_axes(axis, node.ndim)
     result = _keep(node, axes, build.reduce_sum(node, axes), keepdims)
     if dtype is not None:
         result = build.ew(E.A[0], result, dtype=dtype)
@@ -292,10 +292,7 @@ def sum_(x, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
 
 @tracked
 def mean(x, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
-    axis, keepdims = _torch_axis(axis, dict(kwargs, keepdims=keepdims))
-    _no_out({"out": out}, "mean")
-    node = as_node(x)
-    axes = normalize_axes(axis, node.ndim)
+    node, axes, keepdims = _reduction_arguments("mean", x, axis, out, keepdims, kwargs)
     count = int(np.prod([node.shape[a] for a in axes], dtype=np.int64))
     total = sum_(wrap(node), axis=axes, keepdims=keepdims)
     out_dtype = dtype or result_dtype(lambda a: np.mean(a), wrap(node))
@@ -304,10 +301,7 @@ def mean(x, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
 
 @tracked
 def var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
-    axis, keepdims = _torch_axis(axis, dict(kwargs, keepdims=keepdims))
-    _no_out({"out": out}, "var")
-    node = as_node(x)
-    axes = normalize_axes(axis, node.ndim)
+    node, axes, keepdims = _reduction_arguments("var", x, axis, out, keepdims, kwargs)
     count = int(np.prod([node.shape[a] for a in axes], dtype=np.int64))
     centred = wrap(node) - mean(wrap(node), axis=axes, keepdims=True)
     total = sum_(centred * centred, axis=axes, keepdims=keepdims)
@@ -325,10 +319,7 @@ PROD_MAX_LENGTH = 256
 
 @tracked
 def prod(x, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
-    axis, keepdims = _torch_axis(axis, dict(kwargs, keepdims=keepdims))
-    _no_out({"out": out}, "prod")
-    node = as_node(x)
-    axes = normalize_axes(axis, node.ndim)
+    node, axes, keepdims = _reduction_arguments("prod", x, axis, out, keepdims, kwargs)
     result = node
     for a in sorted(axes, reverse=True):
         n = result.shape[a]
@@ -352,12 +343,9 @@ def prod(x, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
 
 def _extremum(kind):
     def reduce(x, axis=None, out=None, keepdims=False, initial=None, where=None, **kwargs):
-        axis, keepdims = _torch_axis(axis, dict(kwargs, keepdims=keepdims))
-        _no_out({"out": out}, kind)
         if initial is not None or where is not None:
             raise unsupported(f"{kind}(..., initial=/where=)")
-        node = as_node(x)
-        axes = normalize_axes(axis, node.ndim)
+        node, axes, keepdims = _reduction_arguments(kind, x, axis, out, keepdims, kwargs)
         if any(node.shape[a] == 0 for a in axes):
             raise ValueError(f"zero-size array to reduction operation {kind} which has no identity")
         return wrap(_keep(node, axes, build.extremum(node, kind, axes), keepdims))
