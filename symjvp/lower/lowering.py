@@ -26,6 +26,9 @@ PARALLEL_MIN_TRIPS = 1 << 17
 #: Nests of at most this many iterations become straight-line code: the indices are
 #: numbers, so structural zeros vanish and CSE sees the whole local computation.
 UNROLL_MAX_TRIPS = 64
+#: Reductions over at most this many terms are written out inline (x[i,0]*w[0] + x[i,1]*w[1])
+#: instead of getting a loop and a buffer of their own.
+INLINE_REDUCTION_TERMS = 8
 
 _RESERVED = re.compile(r"^(i|r|t|acc|buf|out|const|table)\d+$")
 _RESERVED_NAMES = {"np", "math", "prange", "numba", "range", "abs", "max", "min", "kernel"}
@@ -93,9 +96,19 @@ def _identifier(name, taken):
     return name
 
 
-def _is_reduction(node):
+def _reduced_terms(node):
+    """How many terms each element of a reduction combines (0 for other ops)."""
     op = node.op
-    return (isinstance(op, ops.Contract) and op.summed) or isinstance(op, (ops.Extremum, ops.ScatterAdd))
+    if isinstance(op, ops.Contract) and op.summed:
+        return int(np.prod([op.size_of[c] for c in op.summed], dtype=np.int64))
+    if isinstance(op, ops.Extremum):
+        return int(np.prod([node.inputs[0].shape[a] for a in op.axes], dtype=np.int64))
+    return 0
+
+
+def _is_reduction(node):
+    """Needs a loop nest of its own: a scatter, or a reduction too long to write out."""
+    return isinstance(node.op, ops.ScatterAdd) or _reduced_terms(node) > INLINE_REDUCTION_TERMS
 
 
 class _Lowering:
@@ -142,8 +155,10 @@ class _Lowering:
             if _is_reduction(node):
                 chosen[id(node)] = node
                 has_arithmetic[id(node)] = False
+            elif _reduced_terms(node):
+                has_arithmetic[id(node)] = True
         for node in self.order:
-            if isinstance(node.op, ops.Contract) and node.op.summed and len(node.inputs) > 1:
+            if _is_reduction(node) and len(node.inputs) > 1:
                 for x in node.inputs:
                     if has_arithmetic[id(x)]:
                         chosen[id(x)] = x
@@ -168,7 +183,9 @@ class _Lowering:
 
     def _signature(self, node):
         op = node.op
-        if isinstance(op, ops.Contract) and op.summed:
+        if not _is_reduction(node):
+            return ("map", node.shape)
+        if isinstance(op, ops.Contract):
             return ("reduce", node.shape, tuple(op.size_of[c] for c in op.summed))
         if isinstance(op, ops.Extremum):
             return ("reduce", node.shape, tuple(node.inputs[0].shape[a] for a in op.axes))
@@ -209,9 +226,8 @@ class _Lowering:
                 value = self.element(x, _broadcast_index(index, node.shape, x.shape))
                 substitution[E.C[k] if E.C[k] in free else E.A[k]] = value
             return op.formula.xreplace(substitution)
-        if isinstance(op, ops.Contract):
-            letter = dict(zip(op.out, index.multi()))
-            return self._product(node, letter)
+        if isinstance(op, (ops.Contract, ops.Extremum)):
+            return self._written_out_reduction(node, index)
         (x,) = node.inputs if len(node.inputs) == 1 else (None,)
         if isinstance(op, ops.Reshape):
             return self.element(x, Index(x.shape, flat=index.flat()))
@@ -235,6 +251,19 @@ class _Lowering:
             source = multi[: op.axis] + (picked,) + multi[op.axis + tnd :]
             return self.element(x, Index(x.shape, multi=source))
         raise AssertionError(f"{type(op).__name__} has no inline element rule")
+
+    def _written_out_reduction(self, node, index):
+        """A contraction without sums, or a short reduction, as one expression."""
+        op = node.op
+        out_vars = index.multi()
+        if isinstance(op, ops.Contract):
+            sizes = [op.size_of[c] for c in op.summed]
+        else:
+            sizes = [node.inputs[0].shape[a] for a in op.axes]
+        terms = [self._reduction_term(node, out_vars, combo) for combo in np.ndindex(*sizes)]
+        if isinstance(op, ops.Extremum):
+            return (sp.Max if op.kind == "max" else sp.Min)(*terms)
+        return sp.Add(*terms)
 
     def _product(self, node, letter):
         op = node.op

@@ -14,6 +14,7 @@ from ..derivatives import gradient_graph, jacobian_graph, jvp_graph, vjp_graph
 from ..errors import ArgumentError, IndependentInputError, ShapeError, format_shape
 from ..graph.node import depends_on
 from ..lower.lowering import lower
+from ..symbolic import expressions
 from ..trace import parameter_names, trace
 from . import validate
 
@@ -76,6 +77,7 @@ class Specialization:
         self.is_tuple_output = is_tuple_output
         self.label = label
         self._programs = {}
+        self._graphs = {}
         self._gradient = None
         if dependence is None:
             reached = depends_on(graph.outputs, graph.inputs)
@@ -84,17 +86,23 @@ class Specialization:
         #: For each output, the positions of the inputs it depends on.
         self.dependence = dependence
 
-    def program(self, kind):
-        program = self._programs.get(kind)
-        if program is None:
-            graph = {
+    def graph_for(self, kind):
+        """The graph each kind of kernel evaluates (built once)."""
+        graph = self._graphs.get(kind)
+        if graph is None:
+            graph = self._graphs[kind] = {
                 "primal": lambda: self.graph,
                 "jvp": lambda: jvp_graph(self.graph, self.wrt),
                 "vjp": lambda: vjp_graph(self.graph, self.wrt),
                 "jacobian": lambda: jacobian_graph(self.graph, self.wrt),
             }[kind]()
+        return graph
+
+    def program(self, kind):
+        program = self._programs.get(kind)
+        if program is None:
             header = f"symjvp {kind} kernel of {self.label}"
-            program = self._programs[kind] = KernelProgram(graph, f"{kind}_kernel", header)
+            program = self._programs[kind] = KernelProgram(self.graph_for(kind), f"{kind}_kernel", header)
         return program
 
     def gradient(self):
@@ -298,6 +306,59 @@ class Compiled:
                     )
 
     # ------------------------------------------------------------ inspection
+
+    def _sizes(self, spec):
+        out_sizes = [int(np.prod(s, dtype=np.int64)) for s, _ in self._output_specs(spec)]
+        in_sizes = [spec.graph.inputs[k].size for k in self.wrt]
+        return out_sizes, in_sizes
+
+    def jacobian_expr(self, limit=None):
+        """The Jacobian as a ``sympy.Matrix`` (out.size x wrt-in.size, flattened C order).
+
+        Above ``limit`` (default ``symjvp.symbolic.SCALAR_LIMIT``) SymPy expressions,
+        the indexed form ``Eq(J[i, j, k], ...)`` instead.
+        """
+        spec = self._default
+        out_sizes, in_sizes = self._sizes(spec)
+        return expressions.matrix_expr(spec.graph_for("jacobian"), out_sizes, in_sizes, limit, "jacobian_expr")
+
+    def jvp_expr(self, limit=None):
+        """J·v as SymPy expressions shaped like the output, in the tangent symbols ``v_<input>``."""
+        spec = self._default
+        graph = spec.graph_for("jvp")
+        n = len(spec.graph.outputs)
+        return expressions.product_expr(graph, n, spec.is_tuple_output, "jvp", limit, "jvp_expr")
+
+    def vjp_expr(self, limit=None):
+        """uᵀ·J as SymPy expressions shaped like the wrt inputs, in the cotangent symbols ``u``."""
+        spec = self._default
+        graph = spec.graph_for("vjp")
+        n = len(spec.graph.outputs)
+        return expressions.product_expr(graph, n, not self._wrt_single, "vjp", limit, "vjp_expr")
+
+    def hessian_expr(self, limit=None):
+        """The Hessian of a one-element output as a ``sympy.Matrix`` over the flattened wrt inputs."""
+        spec = self._default
+        gradient = spec.gradient()
+        in_sizes = [spec.graph.inputs[k].size for k in self.wrt]
+        return expressions.matrix_expr(gradient.graph_for("jacobian"), in_sizes, in_sizes, limit, "hessian_expr", "H")
+
+    @property
+    def symbols(self):
+        """{name: element symbols} for the inputs, tangents (``v_x``) and cotangents (``u``)."""
+        spec = self._default
+        found = {}
+        for kind in ("jvp", "vjp"):
+            found.update(expressions.symbols_of(spec.graph_for(kind)))
+        return found
+
+    def sparsity(self):
+        """The structural non-zero pattern of the Jacobian as a boolean ``scipy.sparse.csr_matrix``."""
+        try:
+            from ..symbolic.sparsity import sparsity_pattern
+        except ImportError as exc:
+            raise ImportError("sparsity() needs scipy: pip install 'symjvp[scipy]'") from exc
+        return sparsity_pattern(self._default.graph, self.wrt)
 
     def source(self, kind="jvp"):
         """The generated kernel source for ``kind``: "primal", "jvp", "vjp" or "jacobian"."""

@@ -1,0 +1,121 @@
+"""``python -m symjvp TARGET --shape 3,2``: explain a function's J, J·v and vᵀ·J.
+
+TARGET is ``module:function``, ``path/to/file.py:function``, or a lambda in
+NumPy spelling (``"lambda x: np.exp(x).sum(axis=1)"``).
+"""
+
+import argparse
+import importlib
+import importlib.util
+import os
+import sys
+
+import numpy as np
+
+from .errors import SymJvpError
+from .explain import explain
+from .runtime.compiled import KINDS, Compiled, Spec
+
+
+class UsageError(Exception):
+    pass
+
+
+def load_target(target):
+    """The function TARGET names."""
+    target = target.strip()
+    if target.startswith("lambda"):
+        namespace = {"np": np, "numpy": np}
+        try:
+            func = eval(target, namespace)
+        except SyntaxError as exc:
+            raise UsageError(f"the lambda {target!r} is not valid Python: {exc.msg}") from None
+        if not callable(func):
+            raise UsageError(f"{target!r} is not a function")
+        return func
+    if ":" not in target:
+        raise UsageError(
+            f"cannot read target {target!r}: use module:function, path/to/file.py:function, or a lambda "
+            "such as \"lambda x: np.exp(x).sum(axis=1)\""
+        )
+    location, name = target.rsplit(":", 1)
+    if location.endswith(".py") or os.path.sep in location:
+        if not os.path.exists(location):
+            raise UsageError(f"no file {location!r}")
+        spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(location))[0], location)
+        module = importlib.util.module_from_spec(spec)
+        sys.path.insert(0, os.path.dirname(os.path.abspath(location)))
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            sys.path.pop(0)
+    else:
+        try:
+            module = importlib.import_module(location)
+        except ImportError as exc:
+            raise UsageError(f"cannot import module {location!r}: {exc}") from None
+    func = getattr(module, name, None)
+    if func is None or not callable(func):
+        raise UsageError(f"{location!r} has no function {name!r}")
+    return func
+
+
+def parse_shape(text):
+    """``3,2`` -> (3, 2); ``()``, ``scalar`` or an empty string -> ()."""
+    text = text.strip().strip("()[]")
+    if text in ("", "scalar"):
+        return ()
+    try:
+        shape = tuple(int(part) for part in text.replace("x", ",").split(",") if part.strip())
+    except ValueError:
+        raise UsageError(f"cannot read shape {text!r}: write it as comma-separated sizes, like 3,2") from None
+    if any(n < 0 for n in shape):
+        raise UsageError(f"shape {text!r} has a negative size")
+    return shape
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="python -m symjvp",
+        description="Explain the Jacobian, J·v and vᵀ·J of a NumPy function, with symjvp.",
+    )
+    parser.add_argument("target", help='module:function, path/to/file.py:function, or "lambda x: ..."')
+    parser.add_argument("--shape", action="append", default=[], help="shape of one input, e.g. 3,2 (repeat per input)")
+    parser.add_argument("--dtype", default="float64", help="dtype of the inputs (float64 or float32)")
+    parser.add_argument("--wrt", help="inputs to differentiate, e.g. 1 or 0,2 (default: all)")
+    parser.add_argument("--latex", action="store_true", help="also print the Jacobian and J·v in LaTeX")
+    parser.add_argument("--source", choices=KINDS, help="also print the generated kernel source of this kind")
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        func = load_target(args.target)
+        if not args.shape:
+            raise UsageError("give the shape of every input with --shape (e.g. --shape 3,2 --shape 2)")
+        specs = [Spec(parse_shape(s), args.dtype) for s in args.shape]
+        wrt = None
+        if args.wrt is not None:
+            positions = tuple(int(p) for p in args.wrt.split(","))
+            wrt = positions[0] if len(positions) == 1 and "," not in args.wrt else positions
+        k = Compiled(func, *specs, wrt=wrt)
+        print(explain(k), end="")
+        if args.latex:
+            import sympy as sp
+
+            print("\nLaTeX of J:")
+            print(sp.latex(k.jacobian_expr()))
+            print("\nLaTeX of J·v:")
+            jv = k.jvp_expr()
+            print(sp.latex(jv) if not isinstance(jv, tuple) else ",\n".join(sp.latex(p) for p in jv))
+        if args.source:
+            print(f"\nGenerated {args.source} kernel:")
+            print(k.source(args.source), end="")
+    except (UsageError, SymJvpError) as exc:
+        print(f"python -m symjvp: error: {exc}", file=sys.stderr)
+        return 2
+    except TypeError as exc:
+        print(f"python -m symjvp: error: calling the function failed: {exc}", file=sys.stderr)
+        return 2
+    return 0
