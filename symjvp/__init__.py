@@ -14,6 +14,7 @@ from .errors import (
     TraceError,
     UnsupportedOperationError,
 )
+from .explain import explain
 from .runtime import Compiled, Spec
 
 __version__ = "0.1.0"
@@ -30,6 +31,7 @@ __all__ = [
     "UnsupportedOperationError",
     "clear_cache",
     "compile",
+    "explain",
     "hessian",
     "hvp",
     "jacobian",

@@ -202,6 +202,7 @@ class Compiled:
             single=single,
             other_side=[s for s, _ in self._output_specs(spec)],
             other_kind="vjp",
+            call=self._call_hint(_single),
         )
         if strict:
             self._check_strict_any(spec, "jvp")
@@ -223,6 +224,7 @@ class Compiled:
             single=not spec.is_tuple_output,
             other_side=[arrays[k].shape for k in self.wrt],
             other_kind="jvp",
+            call=self._call_hint(_single),
         )
         if strict:
             self._check_strict_any(spec, "vjp")
@@ -277,6 +279,11 @@ class Compiled:
         return self.hvp(inputs, v, strict=strict, _single=_single, _kind="vhp")
 
     # ------------------------------------------------------------ checks
+
+    @staticmethod
+    def _call_hint(functional):
+        """How the user would make the other call (functional API or compiled object)."""
+        return "symjvp.{}(func, inputs, v)" if functional is not None else "k.{}(inputs, v)"
 
     def _default_vector(self, expected, kind, single):
         if single and len(expected) == 1 and int(np.prod(expected[0][0], dtype=np.int64)) == 1:

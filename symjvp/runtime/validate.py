@@ -58,7 +58,7 @@ def _shapes(arrays):
     return ", ".join(format_shape(a.shape) for a in arrays)
 
 
-def prepare_vectors(v, expected, names, *, kind, single, other_side, other_kind):
+def prepare_vectors(v, expected, names, *, kind, single, other_side, other_kind, call=None):
     """Check ``v`` against the expected (shape, dtype) list; cast each to its pair's dtype.
 
     ``kind`` is "jvp" or "vjp", ``single`` whether one array (not a tuple) is
@@ -96,7 +96,7 @@ def prepare_vectors(v, expected, names, *, kind, single, other_side, other_kind)
         if array.dtype.kind == "c":
             raise DtypeError(f"{kind}: v has complex dtype {array.dtype}; only real values are supported")
         if array.shape != tuple(shape):
-            raise ShapeError(_mismatch_message(kind, array.shape, shape, name, other_side, other_kind, single, k))
+            raise ShapeError(_mismatch_message(kind, array.shape, shape, name, other_side, other_kind, single, k, call))
         arrays.append(np.asarray(array, dtype=dtype))
     return arrays
 
@@ -105,7 +105,7 @@ def _shapes_of(shapes):
     return ", ".join(format_shape(s) for s in shapes)
 
 
-def _mismatch_message(kind, given, expected, name, other_side, other_kind, single, k):
+def _mismatch_message(kind, given, expected, name, other_side, other_kind, single, k, call):
     position = "" if single else f"[{k}]"
     if kind == "jvp":
         message = (
@@ -121,10 +121,15 @@ def _mismatch_message(kind, given, expected, name, other_side, other_kind, singl
         )
     matches_other = [tuple(s) for s in other_side if tuple(s) == tuple(given)]
     if matches_other:
+        fix = f" Call {call.format(other_kind)} instead." if call else ""
         if other_kind == "vjp":
-            message += f" Your v has the shape of the output: did you mean vjp (vᵀ·J)?"
+            message += f" Your v has the shape of the output: did you mean vjp (vᵀ·J)?{fix}"
         else:
-            message += f" Your v has the shape of the input: did you mean jvp (J·v)?"
+            message += (
+                " Your v has the shape of the input: did you mean jvp (J·v)? J·v multiplies J by a v with one "
+                "entry per input element and gives one value per output element -- what you get when you "
+                f"differentiate along a direction v of the inputs.{fix}"
+            )
     return message
 
 
