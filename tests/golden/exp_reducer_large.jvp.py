@@ -1,0 +1,14 @@
+# symjvp jvp kernel of exp_reducer(x: (500, 300) float64)
+def jvp_kernel(x, v_x):
+    out0 = np.empty(500, dtype=np.float64)
+    out1 = np.empty(500, dtype=np.float64)
+    for i0 in prange(500):
+        acc0 = 0.0
+        acc1 = 0.0
+        for r0 in range(300):
+            t0 = math.exp(x[300*i0 + r0])
+            acc0 += t0
+            acc1 += t0*v_x[300*i0 + r0]
+        out0[i0] = acc0
+        out1[i0] = acc1
+    return (out0, out1)

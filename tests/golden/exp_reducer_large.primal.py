@@ -1,0 +1,9 @@
+# symjvp primal kernel of exp_reducer(x: (500, 300) float64)
+def primal_kernel(x):
+    out0 = np.empty(500, dtype=np.float64)
+    for i0 in prange(500):
+        acc0 = 0.0
+        for r0 in range(300):
+            acc0 += math.exp(x[300*i0 + r0])
+        out0[i0] = acc0
+    return (out0,)

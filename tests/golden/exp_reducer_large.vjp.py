@@ -1,0 +1,13 @@
+# symjvp vjp kernel of exp_reducer(x: (500, 300) float64)
+def vjp_kernel(x, u):
+    out0 = np.empty(500, dtype=np.float64)
+    out1 = np.empty(150000, dtype=np.float64)
+    for i0 in prange(500):
+        acc0 = 0.0
+        for r0 in range(300):
+            acc0 += math.exp(x[300*i0 + r0])
+        out0[i0] = acc0
+    for i0 in prange(500):
+        for i1 in range(300):
+            out1[300*i0 + i1] = math.exp(x[300*i0 + i1])*u[i0]
+    return (out0, out1)
