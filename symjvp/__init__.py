@@ -14,10 +14,18 @@ from .errors import (
     TraceError,
     UnsupportedOperationError,
 )
-from .explain import explain
 from .runtime import Compiled, Spec
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # explain needs SymPy; importing it lazily keeps a cached run free of SymPy.
+    if name == "explain":
+        from .explanation import explain
+
+        return explain
+    raise AttributeError(f"module 'symjvp' has no attribute {name!r}")
 
 __all__ = [
     "ArgumentError",

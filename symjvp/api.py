@@ -10,8 +10,7 @@ from collections import OrderedDict
 
 from .runtime.compiled import Compiled
 from .runtime.fingerprint import fingerprint
-from .runtime.validate import as_tuple, prepare_inputs
-from .trace import parameter_names
+from .runtime.validate import as_tuple, parameter_names, prepare_inputs
 
 #: Compiled functions kept by the functional API (least recently used dropped first).
 CACHE_SIZE = 256
@@ -32,7 +31,7 @@ def _compiled(func, values):
             _cache.move_to_end(key)
             return found
     arrays = prepare_inputs(values, parameter_names(func, len(values)), range(len(values)))
-    compiled = Compiled(func, *arrays)
+    compiled = Compiled(func, *arrays, _fingerprint=key[0] if key is not None else None)
     if key is not None:
         _cache[key] = compiled
         if len(_cache) > CACHE_SIZE:

@@ -13,7 +13,7 @@ import sys
 import numpy as np
 
 from .errors import SymJvpError
-from .explain import explain
+from .explanation import explain
 from .runtime.compiled import KINDS, Compiled, Spec
 
 

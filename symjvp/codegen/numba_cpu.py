@@ -1,11 +1,15 @@
 """Kernel IR -> Python source for ``numba.njit`` -> a compiled CPU kernel."""
 
+import importlib.util
 import linecache
 import math
+import os
+import sys
 
 import numpy as np
 
-from .printer import print_expression
+#: Prepended to a kernel written to a file, so that the file is a module on its own.
+MODULE_HEADER = "import math\n\nimport numpy as np\nfrom numba import prange\n\n"
 
 _INIT = {"sum": "0.0", "max": "-math.inf", "min": "math.inf"}
 _BETTER = {"max": ">", "min": "<"}
@@ -17,6 +21,8 @@ def dtype_literal(dtype):
 
 
 def _emit_nest(nest, out, indent):
+    from .printer import print_expression
+
     pad = "    " * indent
     if nest.comment:
         out.append(f"{pad}# {nest.comment}")
@@ -62,6 +68,22 @@ def kernel_source(kernel):
     return "\n".join(out) + "\n"
 
 
+def _jit(function, parallel, cache):
+    import numba
+
+    return numba.njit(parallel=parallel, fastmath=False, error_model="numpy", nogil=True, cache=cache)(function)
+
+
+def compile_file(path, name, parallel):
+    """JIT-compile a kernel module on disk; Numba caches its machine code beside it."""
+    module_name = "symjvp_kernel_" + os.path.basename(os.path.dirname(path))
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.modules[module_name] = module
+    return _jit(getattr(module, name), parallel, cache=True)
+
+
 def compile_source(source, name, parallel):
     """JIT-compile generated source; its lines show in tracebacks and profilers."""
     import numba
@@ -70,4 +92,4 @@ def compile_source(source, name, parallel):
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace = {"np": np, "math": math, "prange": numba.prange}
     exec(compile(source, filename, "exec"), namespace)
-    return numba.njit(parallel=parallel, fastmath=False, error_model="numpy", nogil=True)(namespace[name])
+    return _jit(namespace[name], parallel, cache=False)

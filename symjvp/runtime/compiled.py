@@ -9,14 +9,17 @@ Hessians are made from.
 
 import numpy as np
 
-from ..codegen.numba_cpu import compile_source, kernel_source
-from ..derivatives import gradient_graph, jacobian_graph, jvp_graph, vjp_graph
 from ..errors import ArgumentError, IndependentInputError, ShapeError, format_shape
-from ..graph.node import depends_on
-from ..lower.lowering import lower
-from ..symbolic import expressions
-from ..trace import parameter_names, trace
 from . import validate
+from .diskcache import DiskCache
+from .fingerprint import fingerprint
+from .program import KernelProgram
+
+
+def depends_on(outputs, inputs):
+    from ..graph.node import depends_on as reach
+
+    return reach(outputs, inputs)
 
 KINDS = ("primal", "jvp", "vjp", "jacobian")
 
@@ -34,60 +37,70 @@ class Spec:
         return f"Spec({self.shape}, dtype={self.dtype.name!r})"
 
 
-class KernelProgram:
-    """One graph, lowered to one kernel; JIT-compiled on first call."""
-
-    def __init__(self, graph, name, header):
-        self.graph = graph
-        ir, self.constants = lower(graph, name, header)
-        self.source = kernel_source(ir)
-        self.name = name
-        self.parallel = ir.parallel
-        self.specs = [graph.output_spec(k) for k in range(len(graph.outputs))]
-        self._fn = None
-        first = {}
-        self._copy = [False] * len(graph.outputs)
-        for k, out in enumerate(graph.outputs):
-            if out is not None:
-                self._copy[k] = id(out) in first
-                first.setdefault(id(out), k)
-
-    @property
-    def fn(self):
-        if self._fn is None:
-            self._fn = compile_source(self.source, self.name, self.parallel)
-        return self._fn
-
-    def __call__(self, flat_inputs):
-        computed = iter(self.fn(*flat_inputs, *self.constants) if any(o is not None for o in self.graph.outputs) else ())
-        results = []
-        for (shape, dtype), out, copy in zip(self.specs, self.graph.outputs, self._copy):
-            if out is None:
-                results.append(np.zeros(shape, dtype))
-            else:
-                array = next(computed).reshape(shape)
-                results.append(array.copy() if copy else array)
-        return results
-
-
 class Specialization:
-    def __init__(self, graph, wrt, is_tuple_output, label, dependence=None):
-        self.graph = graph
+    """One input signature of a compiled function.
+
+    Its metadata (output shapes, tuple structure, dependence) and its kernels
+    come from the disk cache when they are there; the function is traced
+    only when something needs the graph.
+    """
+
+    def __init__(self, wrt, label, *, trace_graph, signature, disk=None, disk_key=None):
         self.wrt = wrt
-        self.is_tuple_output = is_tuple_output
         self.label = label
+        self.signature = signature
+        self._trace_graph = trace_graph
+        self._graph = None
         self._programs = {}
         self._graphs = {}
         self._gradient = None
+        self.disk = disk
+        self.disk_key = disk_key
+        meta = self._load_meta()
+        if meta is None:
+            meta = self._describe()
+            if disk is not None:
+                disk.store(self._key("meta"), "", meta, [])
+        self.out_specs = [(tuple(shape), np.dtype(dtype)) for shape, dtype in meta["out_specs"]]
+        self.is_tuple_output = meta["is_tuple"]
+        #: For each output, the positions of the inputs it depends on.
+        self.dependence = [frozenset(d) for d in meta["dependence"]]
+
+    def _key(self, kind):
+        return self.disk.key(self.disk_key, kind)
+
+    def _load_meta(self):
+        if self.disk is None:
+            return None
+        found = self.disk.load(self._key("meta"))
+        return found[0] if found else None
+
+    def _describe(self):
+        graph, is_tuple, dependence = self._traced()
         if dependence is None:
             reached = depends_on(graph.outputs, graph.inputs)
             positions = {id(x): k for k, x in enumerate(graph.inputs)}
             dependence = [frozenset(positions[i] for i in ids) for ids in reached]
-        #: For each output, the positions of the inputs it depends on.
-        self.dependence = dependence
+        out_specs = [graph.output_spec(k) for k in range(len(graph.outputs))]
+        return {
+            "out_specs": [[list(shape), np.dtype(dtype).str] for shape, dtype in out_specs],
+            "is_tuple": bool(is_tuple),
+            "dependence": [sorted(d) for d in dependence],
+        }
+
+    def _traced(self):
+        if self._graph is None:
+            self._graph, self._is_tuple, self._dependence = self._trace_graph()
+        return self._graph, self._is_tuple, self._dependence
+
+    @property
+    def graph(self):
+        return self._traced()[0]
 
     def graph_for(self, kind):
         """The graph each kind of kernel evaluates (built once)."""
+        from ..derivatives import jacobian_graph, jvp_graph, vjp_graph
+
         graph = self._graphs.get(kind)
         if graph is None:
             graph = self._graphs[kind] = {
@@ -101,14 +114,48 @@ class Specialization:
     def program(self, kind):
         program = self._programs.get(kind)
         if program is None:
-            header = f"symjvp {kind} kernel of {self.label}"
-            program = self._programs[kind] = KernelProgram(self.graph_for(kind), f"{kind}_kernel", header)
+            program = self._programs[kind] = self._cached_program(kind) or self._new_program(kind)
+        return program
+
+    def _cached_program(self, kind):
+        if self.disk is None:
+            return None
+        found = self.disk.load(self._key(kind))
+        if found is None:
+            return None
+        meta, constants, path = found
+        program = KernelProgram(
+            meta["name"], meta["source"], meta["parallel"], meta["specs"], meta["present"], meta["copies"], constants
+        )
+        program.module_path = path
+        return program
+
+    def _new_program(self, kind):
+        header = f"symjvp {kind} kernel of {self.label}"
+        program = KernelProgram.from_graph(self.graph_for(kind), f"{kind}_kernel", header)
+        if self.disk is not None:
+            from ..codegen.numba_cpu import MODULE_HEADER
+
+            meta = dict(program.metadata(), source=program.source)
+            program.module_path = self.disk.store(self._key(kind), MODULE_HEADER + program.source, meta, program.constants)
         return program
 
     def gradient(self):
         if self._gradient is None:
-            graph = gradient_graph(self.graph, self.wrt)
-            self._gradient = Specialization(graph, self.wrt, True, f"the gradient of {self.label}")
+
+            def trace_gradient():
+                from ..derivatives import gradient_graph
+
+                return gradient_graph(self.graph, self.wrt), True, None
+
+            self._gradient = Specialization(
+                self.wrt,
+                f"the gradient of {self.label}",
+                trace_graph=trace_gradient,
+                signature=self.signature,
+                disk=self.disk,
+                disk_key=None if self.disk_key is None else (self.disk_key, "gradient"),
+            )
         return self._gradient
 
     def independent(self, output, position):
@@ -122,7 +169,7 @@ def _flat(arrays):
 class Compiled:
     """``func`` compiled for its inputs: call it, and take jvp, vjp, jacobian, hessian."""
 
-    def __init__(self, func, *example_inputs, wrt=None, target="cpu"):
+    def __init__(self, func, *example_inputs, wrt=None, target="cpu", disk_cache=True, _fingerprint=None):
         if target != "cpu":
             raise ArgumentError(f"target={target!r} is not available; use target='cpu'")
         if not example_inputs:
@@ -131,9 +178,13 @@ class Compiled:
         self.target = target
         self.n_inputs = len(example_inputs)
         self.wrt, self._wrt_single = validate.normalize_wrt(wrt, self.n_inputs)
-        self.names = parameter_names(func, self.n_inputs)
+        self.names = _parameter_names(func, self.n_inputs)
         self.__name__ = getattr(func, "__name__", "function")
         self._specializations = {}
+        #: kind -> (shape, dtype, call): the thin path for repeated calls with one array.
+        self._fast = {}
+        self._fingerprint = _fingerprint if _fingerprint is not None else fingerprint(func)
+        self._disk = _disk_cache() if disk_cache and self._fingerprint is not None else None
         specs = []
         for k, example in enumerate(example_inputs):
             if isinstance(example, Spec):
@@ -149,9 +200,29 @@ class Compiled:
     def _specialize(self, signature):
         spec = self._specializations.get(signature)
         if spec is None:
-            graph, is_tuple, dependence = trace(self.func, list(signature), self.names)
             shapes = ", ".join(f"{n}: {format_shape(s)} {np.dtype(d).name}" for n, (s, d) in zip(self.names, signature))
-            spec = Specialization(graph, self.wrt, is_tuple, f"{self.__name__}({shapes})", dependence)
+
+            def trace_graph():
+                from ..trace import trace
+
+                return trace(self.func, list(signature), self.names)
+
+            disk, disk_key = self._disk, None
+            if disk is not None:
+                plain = tuple((tuple(s), np.dtype(d).str) for s, d in signature)
+                disk_key = (self._fingerprint, plain, self.wrt, tuple(self.names), self.target)
+                try:
+                    disk.key(disk_key)
+                except TypeError:
+                    disk, disk_key = None, None
+            spec = Specialization(
+                self.wrt,
+                f"{self.__name__}({shapes})",
+                trace_graph=trace_graph,
+                signature=signature,
+                disk=disk,
+                disk_key=disk_key,
+            )
             self._specializations[signature] = spec
         return spec
 
@@ -179,14 +250,51 @@ class Compiled:
     def _per_wrt(self, arrays, single):
         return arrays[0] if single else tuple(arrays)
 
-    def _output_specs(self, spec):
-        return [spec.graph.output_spec(k) for k in range(len(spec.graph.outputs))]
+    @staticmethod
+    def _output_specs(spec):
+        return spec.out_specs
 
     # ------------------------------------------------------------ evaluation
 
+    def _fast_call(self, kind, x):
+        """The thin path: one C-contiguous array of the last signature, one computed output.
+
+        It skips re-validation, whose cost would dominate a small kernel; any
+        other call takes the full path, which re-creates it.
+        """
+        fast = self._fast.get(kind)
+        if (
+            fast is not None
+            and type(x) is np.ndarray
+            and x.shape == fast[0]
+            and x.dtype is fast[1]
+            and x.flags.c_contiguous
+        ):
+            return fast[2]
+        return None
+
+    def _remember(self, kind, spec, arrays, single_output):
+        if self.n_inputs != 1 or not arrays[0].flags.c_contiguous:
+            return
+        program = spec.program(kind)
+        if program.present != [True] or not single_output:
+            return
+        fn, constants, shape = program.fn, program.constants, program.specs[0][0]
+
+        def call(x):
+            return fn(x.reshape(-1), *constants)[0].reshape(shape)
+
+        self._fast[kind] = (arrays[0].shape, arrays[0].dtype, call)
+
     def __call__(self, *inputs):
+        if len(inputs) == 1:
+            fast = self._fast_call("primal", inputs[0])
+            if fast is not None:
+                return fast(inputs[0])
         spec, arrays = self._inputs(inputs if len(inputs) != 1 else inputs[0])
-        return self._outputs(spec, spec.program("primal")(_flat(arrays)))
+        result = self._outputs(spec, spec.program("primal")(_flat(arrays)))
+        self._remember("primal", spec, arrays, not spec.is_tuple_output)
+        return result
 
     def jvp(self, inputs, v=None, *, strict=False, _single=None):
         spec, arrays = self._inputs(inputs)
@@ -207,7 +315,7 @@ class Compiled:
         if strict:
             self._check_strict_any(spec, "jvp")
         results = spec.program("jvp")(_flat(arrays + tangents))
-        n = len(spec.graph.outputs)
+        n = len(spec.out_specs)
         return self._outputs(spec, results[:n]), self._outputs(spec, results[n:])
 
     def vjp(self, inputs, v=None, *, strict=False, _single=None):
@@ -229,15 +337,21 @@ class Compiled:
         if strict:
             self._check_strict_any(spec, "vjp")
         results = spec.program("vjp")(_flat(arrays + cotangents))
-        n = len(spec.graph.outputs)
+        n = len(spec.out_specs)
         return self._outputs(spec, results[:n]), self._per_wrt(results[n:], single)
 
     def jacobian(self, inputs, *, strict=False, _single=None):
+        if not strict and _single is None:
+            fast = self._fast_call("jacobian", inputs)
+            if fast is not None:
+                return fast(inputs)
         spec, arrays = self._inputs(inputs)
         single = self._wrt_single if _single is None else _single
         if strict:
             self._check_strict_pairs(spec, "jacobian")
         blocks = spec.program("jacobian")(_flat(arrays))
+        if _single is None and single:
+            self._remember("jacobian", spec, arrays, not spec.is_tuple_output)
         return self._blocks(spec, blocks, single, spec.is_tuple_output)
 
     def _blocks(self, spec, blocks, single_in, tuple_out):
@@ -272,7 +386,7 @@ class Compiled:
         value = spec.program("primal")(_flat(arrays))
         program = gradient.program("jvp" if _kind == "hvp" else "vjp")
         results = program(_flat(arrays + vectors))
-        n = len(gradient.graph.outputs)
+        n = len(gradient.out_specs)
         return self._outputs(spec, value), self._per_wrt(results[n:], single)
 
     def vhp(self, inputs, v=None, *, strict=False, _single=None):
@@ -297,14 +411,14 @@ class Compiled:
 
     def _check_strict_any(self, spec, kind, of=""):
         for k in self.wrt:
-            if all(spec.independent(o, k) for o in range(len(spec.graph.outputs))):
+            if all(spec.independent(o, k) for o in range(len(spec.out_specs))):
                 raise IndependentInputError(
                     f"{kind} with strict=True: every output of {of}{self.__name__} is independent of input {k} "
                     f"({self.names[k]}). Use strict=False to get zeros for it."
                 )
 
     def _check_strict_pairs(self, spec, kind, of=""):
-        for o in range(len(spec.graph.outputs)):
+        for o in range(len(spec.out_specs)):
             for k in self.wrt:
                 if spec.independent(o, k):
                     raise IndependentInputError(
@@ -315,8 +429,8 @@ class Compiled:
     # ------------------------------------------------------------ inspection
 
     def _sizes(self, spec):
-        out_sizes = [int(np.prod(s, dtype=np.int64)) for s, _ in self._output_specs(spec)]
-        in_sizes = [spec.graph.inputs[k].size for k in self.wrt]
+        out_sizes = [int(np.prod(s, dtype=np.int64)) for s, _ in spec.out_specs]
+        in_sizes = [int(np.prod(spec.signature[k][0], dtype=np.int64)) for k in self.wrt]
         return out_sizes, in_sizes
 
     def jacobian_expr(self, limit=None):
@@ -325,12 +439,16 @@ class Compiled:
         Above ``limit`` (default ``symjvp.symbolic.SCALAR_LIMIT``) SymPy expressions,
         the indexed form ``Eq(J[i, j, k], ...)`` instead.
         """
+        from ..symbolic import expressions
+
         spec = self._default
         out_sizes, in_sizes = self._sizes(spec)
         return expressions.matrix_expr(spec.graph_for("jacobian"), out_sizes, in_sizes, limit, "jacobian_expr")
 
     def jvp_expr(self, limit=None):
         """J·v as SymPy expressions shaped like the output, in the tangent symbols ``v_<input>``."""
+        from ..symbolic import expressions
+
         spec = self._default
         graph = spec.graph_for("jvp")
         n = len(spec.graph.outputs)
@@ -338,6 +456,8 @@ class Compiled:
 
     def vjp_expr(self, limit=None):
         """uᵀ·J as SymPy expressions shaped like the wrt inputs, in the cotangent symbols ``u``."""
+        from ..symbolic import expressions
+
         spec = self._default
         graph = spec.graph_for("vjp")
         n = len(spec.graph.outputs)
@@ -345,14 +465,18 @@ class Compiled:
 
     def hessian_expr(self, limit=None):
         """The Hessian of a one-element output as a ``sympy.Matrix`` over the flattened wrt inputs."""
+        from ..symbolic import expressions
+
         spec = self._default
         gradient = spec.gradient()
-        in_sizes = [spec.graph.inputs[k].size for k in self.wrt]
+        in_sizes = self._sizes(spec)[1]
         return expressions.matrix_expr(gradient.graph_for("jacobian"), in_sizes, in_sizes, limit, "hessian_expr", "H")
 
     @property
     def symbols(self):
         """{name: element symbols} for the inputs, tangents (``v_x``) and cotangents (``u``)."""
+        from ..symbolic import expressions
+
         spec = self._default
         found = {}
         for kind in ("jvp", "vjp"):
@@ -375,3 +499,22 @@ class Compiled:
 
     def __repr__(self):
         return f"<symjvp.Compiled {self.__name__}, wrt={self.wrt}, target={self.target!r}>"
+
+
+def _parameter_names(func, count):
+    return validate.parameter_names(func, count)
+
+
+_DISK = []
+
+
+def _disk_cache():
+    """The process's disk cache (opened once; None when disabled or unusable)."""
+    if not _DISK:
+        _DISK.append(DiskCache.open())
+    return _DISK[0]
+
+
+def reset_disk_cache():
+    """Re-read ``SYMJVP_CACHE_DIR`` on next use (for tests and long-running sessions)."""
+    _DISK.clear()

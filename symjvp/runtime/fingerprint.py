@@ -40,8 +40,10 @@ def value_key(value, depth=0):
         return ("module", value.__name__)
     if isinstance(value, (types.FunctionType, functools.partial)):
         return function_key(value, depth + 1)
-    if isinstance(value, (types.BuiltinFunctionType, type, np.ufunc, np.dtype)):
-        return ("object", id(value))
+    if isinstance(value, np.dtype):
+        return ("dtype", value.str)
+    if isinstance(value, (types.BuiltinFunctionType, type, np.ufunc)):
+        return ("object", getattr(value, "__module__", None) or "", getattr(value, "__qualname__", value.__name__))
     if isinstance(value, (tuple, list)):
         return (type(value).__name__,) + tuple(value_key(v, depth + 1) for v in value)
     if isinstance(value, dict):
@@ -51,7 +53,8 @@ def value_key(value, depth=0):
     if isinstance(value, types.MethodType):
         return ("method", function_key(value.__func__, depth + 1), value_key(value.__self__, depth + 1))
     if hasattr(value, "__dict__") and not callable(value):
-        return ("instance", type(value).__qualname__, id(type(value)), value_key(vars(value), depth + 1))
+        kind = type(value)
+        return ("instance", kind.__module__, kind.__qualname__, value_key(vars(value), depth + 1))
     raise Uncacheable
 
 

@@ -1,5 +1,6 @@
 """Checking what the user passes, with messages that say what was expected."""
 
+import inspect
 import numbers
 
 import numpy as np
@@ -151,3 +152,21 @@ def normalize_wrt(wrt, count):
     if not normalized:
         raise ArgumentError("wrt is empty: name at least one input to differentiate")
     return tuple(normalized), single
+
+
+def parameter_names(func, count):
+    """Names of the first ``count`` positional arguments (``*args`` are numbered)."""
+    try:
+        parameters = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        parameters = []
+    names = []
+    for p in parameters:
+        if len(names) == count:
+            break
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            names.append(p.name)
+        elif p.kind == p.VAR_POSITIONAL:
+            names += [f"{p.name}{k}" for k in range(count - len(names))]
+    names += [f"x{k}" for k in range(len(names), count)]
+    return names

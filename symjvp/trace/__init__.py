@@ -1,6 +1,7 @@
 """Tracing: run the user's NumPy function once on symbolic arrays to record a graph."""
 
 from .array import TracedArray
-from .tracer import parameter_names, trace
+from ..runtime.validate import parameter_names
+from .tracer import trace
 
 __all__ = ["TracedArray", "parameter_names", "trace"]

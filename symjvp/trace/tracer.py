@@ -1,33 +1,14 @@
 """Trace a Python function once into a graph."""
 
-import inspect
-
 import numpy as np
 
 from ..errors import TraceError
 from ..graph import build
 from ..graph.node import Graph
+from ..runtime.validate import parameter_names
 from .array import TracedArray
 from .functions import _dependence_of as dependence_of
 from .functions import as_node
-
-
-def parameter_names(func, count):
-    """Names of the first ``count`` positional arguments (``*args`` are numbered)."""
-    try:
-        parameters = list(inspect.signature(func).parameters.values())
-    except (TypeError, ValueError):
-        parameters = []
-    names = []
-    for p in parameters:
-        if len(names) == count:
-            break
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
-            names.append(p.name)
-        elif p.kind == p.VAR_POSITIONAL:
-            names += [f"{p.name}{k}" for k in range(count - len(names))]
-    names += [f"x{k}" for k in range(len(names), count)]
-    return names
 
 
 def _output_node(value, func):
