@@ -4,7 +4,7 @@ trace -> graph -> derivatives -> lower -> codegen -> runtime; this module is
 the thin public layer on top (see API.md).
 """
 
-from .api import clear_cache, compile, hessian, hvp, jacobian, jvp, vhp, vjp
+from .api import clear_cache, compile, hessian, hvp, jacobian, jvp, vhp, vjp, vmap
 from .errors import (
     ArgumentError,
     DtypeError,
@@ -46,4 +46,5 @@ __all__ = [
     "jvp",
     "vhp",
     "vjp",
+    "vmap",
 ]

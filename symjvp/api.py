@@ -78,3 +78,14 @@ def vhp(func, inputs, v=None, *, strict=False):
     """(func(*inputs), vᵀ·H) for a function with one output element."""
     values, single = as_tuple(inputs)
     return _compiled(func, values).vhp(values, v, strict=strict, _single=single)
+
+
+def vmap(func, in_axes=0, out_axes=0):
+    """JAX's vmap: ``func`` written for one point, mapped over a batch axis of its arguments.
+
+    Compiled (``symjvp.compile(symjvp.vmap(f), ...)``), its ``jacobian`` is one
+    Jacobian per point, shape ``(batch,) + out_point.shape + in_point.shape``.
+    """
+    from .derivatives.vmap import vmap as make
+
+    return make(func, in_axes, out_axes)

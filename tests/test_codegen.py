@@ -30,7 +30,7 @@ def test_exp_reducer_jvp_allocates_only_its_outputs(exp_reducer_jvp_source):
 
 
 def test_exp_reducer_jvp_computes_exp_once_per_element(exp_reducer_jvp_source):
-    assert exp_reducer_jvp_source.count("math.exp") == 1
+    assert exp_reducer_jvp_source.count("exp(") == 1
 
 
 def test_large_kernels_run_the_outer_loop_in_parallel(exp_reducer_jvp_source):

@@ -8,8 +8,22 @@ import sys
 
 import numpy as np
 
+#: "inline" (vectorizable fast_exp, see codegen/fastmath.py) or "libm" (math.exp calls).
+TRANSCENDENTALS = os.environ.get("SYMJVP_TRANSCENDENTALS", "inline")
+#: LLVM may reassociate sums (so reductions vectorize, like NumPy's pairwise sums) and fuse
+#: multiply-adds. Never nnan/ninf: NaN and inf behave as in NumPy. SYMJVP_STRICT_IEEE=1 turns both off.
+FASTMATH = set() if os.environ.get("SYMJVP_STRICT_IEEE") == "1" else {"reassoc", "contract"}
+
 #: Prepended to a kernel written to a file, so that the file is a module on its own.
-MODULE_HEADER = "import math\n\nimport numpy as np\nfrom numba import prange\n\n"
+MODULE_HEADER = (
+    "import math\n\nimport numpy as np\nfrom numba import prange\n\n"
+    "from symjvp.codegen.fastmath import fast_exp, fast_sigmoid\n\n"
+)
+
+
+def configuration():
+    """What changes the generated code or its compilation (part of the disk cache key)."""
+    return (TRANSCENDENTALS, tuple(sorted(FASTMATH)))
 
 _INIT = {"sum": "0.0", "max": "-math.inf", "min": "math.inf"}
 _BETTER = {"max": ">", "min": "<"}
@@ -21,7 +35,11 @@ def dtype_literal(dtype):
 
 
 def _emit_nest(nest, out, indent):
+    from functools import partial
+
     from .printer import print_expression
+
+    print_expression = partial(print_expression, inline=TRANSCENDENTALS == "inline")
 
     pad = "    " * indent
     if nest.comment:
@@ -47,11 +65,19 @@ def _emit_nest(nest, out, indent):
             else:
                 out.append(f"{inner_pad}if {value} {_BETTER[kind]} {acc} or {value} != {value}:")
                 out.append(f"{inner_pad}    {acc} = {value}")
+        _emit_stores(nest.inner_stores, out, inner_pad, print_expression)
     for symbol, expr in nest.assignments:
         out.append(f"{pad}{symbol} = {print_expression(expr)}")
-    for buffer, index, value, accumulate in nest.stores:
+    _emit_stores(nest.stores, out, pad, print_expression)
+
+
+def _emit_stores(stores, out, pad, print_expression):
+    import sympy as sp
+
+    for buffer, index, value, accumulate in stores:
         op = "+=" if accumulate else "="
-        out.append(f"{pad}{buffer}[{print_expression(index)}] {op} {print_expression(value)}")
+        target = print_expression(sp.IndexedBase(buffer)[index])
+        out.append(f"{pad}{target} {op} {print_expression(value)}")
 
 
 def kernel_source(kernel):
@@ -71,7 +97,8 @@ def kernel_source(kernel):
 def _jit(function, parallel, cache):
     import numba
 
-    return numba.njit(parallel=parallel, fastmath=False, error_model="numpy", nogil=True, cache=cache)(function)
+    fastmath = set(FASTMATH) or False
+    return numba.njit(parallel=parallel, fastmath=fastmath, error_model="numpy", nogil=True, cache=cache)(function)
 
 
 def compile_file(path, name, parallel):
@@ -90,6 +117,8 @@ def compile_source(source, name, parallel):
 
     filename = f"<symjvp:{name}:{abs(hash(source)):x}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    namespace = {"np": np, "math": math, "prange": numba.prange}
+    from .fastmath import fast_exp, fast_sigmoid
+
+    namespace = {"np": np, "math": math, "prange": numba.prange, "fast_exp": fast_exp, "fast_sigmoid": fast_sigmoid}
     exec(compile(source, filename, "exec"), namespace)
     return _jit(namespace[name], parallel, cache=False)

@@ -13,6 +13,8 @@ from ..lower.kernel_ir import floordiv, imod
 
 
 class NumbaPrinter(PythonCodePrinter):
+    _default_settings = dict(PythonCodePrinter._default_settings, inline_transcendentals=False)
+
     def __init__(self, settings=None):
         super().__init__(dict(settings or {}, fully_qualified_modules=True))
 
@@ -34,7 +36,11 @@ class NumbaPrinter(PythonCodePrinter):
         return "math.nan"
 
     def _print_Indexed(self, expr):
-        return f"{expr.base.label}[{self._print(expr.indices[0])}]"
+        # Every generated index is in range; as unsigned, Numba drops its negative-index
+        # wrap-around check, which otherwise keeps LLVM from vectorizing the loop.
+        index = expr.indices[0]
+        printed = self._print(index)
+        return f"{expr.base.label}[{printed if index.is_Integer else f'np.uintp({printed})'}]"
 
     def _print_IndexedBase(self, expr):
         return str(expr.label)
@@ -68,7 +74,14 @@ class NumbaPrinter(PythonCodePrinter):
         return f"(1.0 if {x} > 0 else ({at_zero} if {x} == 0 else 0.0))"
 
     def _print_sigmoid(self, expr):
+        if self._settings.get("inline_transcendentals"):
+            return f"fast_sigmoid({self._print(expr.args[0])})"
         return f"(1.0/(1.0 + math.exp(-({self._print(expr.args[0])}))))"
+
+    def _print_exp(self, expr):
+        if self._settings.get("inline_transcendentals"):
+            return f"fast_exp({self._print(expr.args[0])})"
+        return f"math.exp({self._print(expr.args[0])})"
 
     def _print_floordiv(self, expr):
         a, b = expr.args
@@ -91,11 +104,11 @@ class NumbaPrinter(PythonCodePrinter):
         return "False"
 
 
-_PRINTER = NumbaPrinter()
+_PRINTERS = {False: NumbaPrinter(), True: NumbaPrinter({"inline_transcendentals": True})}
 
 
-def print_expression(expr):
-    return _PRINTER.doprint(expr)
+def print_expression(expr, inline=False):
+    return _PRINTERS[bool(inline)].doprint(expr)
 
 
 __all__ = ["NumbaPrinter", "print_expression", "sigmoid", "floordiv", "imod"]

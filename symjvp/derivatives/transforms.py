@@ -43,7 +43,9 @@ def jvp_graph(graph, wrt):
 
 def cotangent_inputs(graph):
     n = len(graph.outputs)
-    names = ["u"] if n == 1 else [f"u{k}" for k in range(n)]
+    taken = {x.op.name for x in graph.inputs}
+    stem = next(name for name in ("u", "u_out", "cotangent") if name not in taken and f"{name}0" not in taken)
+    names = [stem] if n == 1 else [f"{stem}{k}" for k in range(n)]
     return [build.input_node(name, *graph.output_spec(k), "cotangent") for k, name in enumerate(names)]
 
 

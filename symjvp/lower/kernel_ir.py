@@ -22,7 +22,8 @@ class floordiv(sp.Function):
             return a
         if a.is_Integer and b.is_Integer:
             return sp.Integer(int(a) // int(b))
-        return None
+        quotient = sp.floor(a / b)
+        return None if quotient.has(sp.floor) else quotient
 
 
 class imod(sp.Function):
@@ -37,7 +38,8 @@ class imod(sp.Function):
             return sp.S.Zero
         if a.is_Integer and b.is_Integer:
             return sp.Integer(int(a) % int(b))
-        return None
+        remainder = sp.Mod(a, b)
+        return None if remainder.has(sp.Mod) else remainder
 
 
 def loop_variable(name):
@@ -63,7 +65,7 @@ class Buffer:
 class Nest:
     """``for outer: [for inner: update accumulators]; store``.
 
-    ``inner_assignments`` and ``updates`` run in the innermost loop,
+    ``inner_assignments``, ``updates`` and ``inner_stores`` run in the innermost loop,
     ``assignments`` and ``stores`` once per outer iteration (after the inner
     loop).  An accumulator is ``(symbol, kind)`` with kind ``sum``, ``max``
     or ``min``.  A store is ``(buffer name, index, value, accumulate)``.
@@ -74,6 +76,7 @@ class Nest:
     accumulators: list = field(default_factory=list)
     inner_assignments: list = field(default_factory=list)
     updates: list = field(default_factory=list)
+    inner_stores: list = field(default_factory=list)
     assignments: list = field(default_factory=list)
     stores: list = field(default_factory=list)
     parallel: bool = False

@@ -116,6 +116,7 @@ class _Lowering:
         self.graph = graph
         self.order = graph.nodes()
         self.memo = {}
+        self.roll_origin = {}
         self.arguments = []
         self.read_name = {}
         self.table_name = {}
@@ -238,8 +239,7 @@ class _Lowering:
             return self._embed(node, index)
         if isinstance(op, ops.Roll):
             multi = list(index.multi())
-            m, n, s = multi[op.axis], x.shape[op.axis], op.shift
-            multi[op.axis] = sp.Piecewise((m - s + n, m < s), (m - s, True))
+            multi[op.axis] = self._rolled(multi[op.axis], op.shift, x.shape[op.axis])
             return self.element(x, Index(x.shape, multi=multi))
         if isinstance(op, ops.Concat):
             return self._concat(node, index)
@@ -251,6 +251,18 @@ class _Lowering:
             source = multi[: op.axis] + (picked,) + multi[op.axis + tnd :]
             return self.element(x, Index(x.shape, multi=source))
         raise AssertionError(f"{type(op).__name__} has no inline element rule")
+
+    def _rolled(self, m, shift, n):
+        """The index ``(m - shift) mod n`` without a division; rolls of rolls add their shifts."""
+        base, earlier = self.roll_origin.get(m, (m, 0))
+        total = (shift + earlier) % n
+        if total == 0:
+            return base
+        if base.is_Integer:
+            return sp.Integer((int(base) - total) % n)
+        rolled = sp.Piecewise((base - total + n, base < total), (base - total, True))
+        self.roll_origin[rolled] = (base, total)
+        return rolled
 
     def _written_out_reduction(self, node, index):
         """A contraction without sums, or a short reduction, as one expression."""
@@ -329,16 +341,37 @@ class _Lowering:
             groups.setdefault((level[id(node)], self._signature(node)), []).append(node)
         self.symbols = sp.numbered_symbols("t")
         self.accumulator_count = 0
+        fused = self._fusable_maps(groups)
         nests = []
-        for (_, signature), members in sorted(groups.items(), key=lambda kv: kv[0][0]):
+        for (lvl, signature), members in sorted(groups.items(), key=lambda kv: kv[0][0]):
             if signature[0] == "map":
-                nests.append(self._map_nest(signature[1], members))
+                if (lvl, signature) not in fused.values():
+                    nests.append(self._map_nest(signature[1], members))
             elif signature[0] == "reduce":
-                nests.append(self._reduce_nest(signature[1], signature[2], members))
+                extra = groups.get(fused.get((lvl, signature)), [])
+                nests.append(self._reduce_nest(signature[1], signature[2], members, extra))
             else:
                 nests.append(self._scatter_nest(members[0]))
         outputs = [self.store_name[id(o)] for o in self.graph.outputs if o is not None]
         return Kernel(name, self.arguments, temporaries, outputs, nests, header)
+
+    @staticmethod
+    def _fusable_maps(groups):
+        """reduce group -> map group over (its output shape + its reduced shape), at the same level.
+
+        Such a map is computed inside the reduction's inner loop, so both read
+        their inputs in one pass (a vjp's primal sum and its per-element cotangent).
+        """
+        fused = {}
+        for (lvl, signature) in groups:
+            if signature[0] != "reduce":
+                continue
+            shape, reduced = signature[1], signature[2]
+            trips = int(np.prod(shape + reduced, dtype=np.int64))
+            partner = (lvl, ("map", tuple(shape) + tuple(reduced)))
+            if partner in groups and trips > UNROLL_MAX_TRIPS and partner not in fused.values():
+                fused[(lvl, signature)] = partner
+        return fused
 
     def _cse(self, expressions):
         replacements, reduced = sp.cse(expressions, symbols=self.symbols, order="none")
@@ -365,12 +398,17 @@ class _Lowering:
             assignments, reduced = self._cse(values)
             stores = [(name, flat, value, False) for (name, flat), value in zip(targets, reduced)]
             return Nest(outer=[], assignments=assignments, stores=stores, comment="unrolled")
-        variables, loops = self._loops("i", shape)
-        index = Index(shape, multi=variables)
-        values = [self.compute(node, index) for node in members]
-        assignments, reduced = self._cse(values + [index.flat()])
-        flat = reduced[-1]
-        stores = [(self.store_name[id(node)], flat, value, False) for node, value in zip(members, reduced[:-1])]
+        split = next(p for p in range(len(shape) + 1) if int(np.prod(shape[p:], dtype=np.int64)) <= UNROLL_MAX_TRIPS)
+        variables, loops = self._loops("i", shape[:split])
+        values, targets = [], []
+        for tail in np.ndindex(*shape[split:]):
+            index = Index(shape, multi=tuple(variables) + tail)
+            for node in members:
+                values.append(self.compute(node, index))
+                targets.append((self.store_name[id(node)], index.flat()))
+        assignments, reduced = self._cse(values + [flat for _, flat in targets])
+        flats = reduced[len(values) :]
+        stores = [(name, flat, value, False) for (name, _), flat, value in zip(targets, flats, reduced)]
         nest = Nest(outer=loops, assignments=assignments, stores=stores)
         nest.parallel = self._parallel(nest)
         return nest
@@ -387,7 +425,7 @@ class _Lowering:
         multi = [next(reduced) if a in op.axes else next(kept) for a in range(x.ndim)]
         return self.element(x, Index(x.shape, multi=multi))
 
-    def _reduce_nest(self, shape, reduced_sizes, members):
+    def _reduce_nest(self, shape, reduced_sizes, members, element_members=()):
         trips = int(np.prod(shape, dtype=np.int64)) * int(np.prod(reduced_sizes, dtype=np.int64))
         if trips <= UNROLL_MAX_TRIPS:
             combine = {"sum": sp.Add, "max": sp.Max, "min": sp.Min}
@@ -409,15 +447,22 @@ class _Lowering:
             kind = node.op.kind if isinstance(node.op, ops.Extremum) else "sum"
             accumulators.append((sp.Symbol(f"acc{self.accumulator_count}"), kind))
             self.accumulator_count += 1
-        inner_assignments, reduced = self._cse(terms)
+        element_index = Index(tuple(shape) + tuple(reduced_sizes), multi=tuple(out_vars) + tuple(in_vars))
+        values = [self.compute(node, element_index) for node in element_members]
+        inner_assignments, reduced = self._cse(terms + values + ([element_index.flat()] if values else []))
         flat = Index(shape, multi=out_vars).flat()
         stores = [(self.store_name[id(n)], flat, acc, False) for n, (acc, _) in zip(members, accumulators)]
+        inner_stores = [
+            (self.store_name[id(node)], reduced[-1], value, False)
+            for node, value in zip(element_members, reduced[len(terms) : len(terms) + len(values)])
+        ]
         nest = Nest(
             outer=outer,
             inner=inner,
             accumulators=accumulators,
             inner_assignments=inner_assignments,
             updates=[(acc, term) for (acc, _), term in zip(accumulators, reduced)],
+            inner_stores=inner_stores,
             stores=stores,
         )
         nest.parallel = self._parallel(nest)

@@ -45,8 +45,9 @@ class Specialization:
     only when something needs the graph.
     """
 
-    def __init__(self, wrt, label, *, trace_graph, signature, disk=None, disk_key=None):
+    def __init__(self, wrt, label, *, trace_graph, signature, disk=None, disk_key=None, jacobian=None):
         self.wrt = wrt
+        self._jacobian_graph = jacobian
         self.label = label
         self.signature = signature
         self._trace_graph = trace_graph
@@ -107,7 +108,7 @@ class Specialization:
                 "primal": lambda: self.graph,
                 "jvp": lambda: jvp_graph(self.graph, self.wrt),
                 "vjp": lambda: vjp_graph(self.graph, self.wrt),
-                "jacobian": lambda: jacobian_graph(self.graph, self.wrt),
+                "jacobian": lambda: (self._jacobian_graph or jacobian_graph)(self.graph, self.wrt),
             }[kind]()
         return graph
 
@@ -210,11 +211,19 @@ class Compiled:
             disk, disk_key = self._disk, None
             if disk is not None:
                 plain = tuple((tuple(s), np.dtype(d).str) for s, d in signature)
-                disk_key = (self._fingerprint, plain, self.wrt, tuple(self.names), self.target)
+                from ..codegen.numba_cpu import configuration
+
+                disk_key = (self._fingerprint, plain, self.wrt, tuple(self.names), self.target, configuration())
                 try:
                     disk.key(disk_key)
                 except TypeError:
                     disk, disk_key = None, None
+            per_point = None
+            if hasattr(type(self.func), "jacobian_graph"):
+
+                def per_point(graph, wrt):
+                    return self.func.jacobian_graph(graph.inputs, wrt)
+
             spec = Specialization(
                 self.wrt,
                 f"{self.__name__}({shapes})",
@@ -222,6 +231,7 @@ class Compiled:
                 signature=signature,
                 disk=disk,
                 disk_key=disk_key,
+                jacobian=per_point,
             )
             self._specializations[signature] = spec
         return spec

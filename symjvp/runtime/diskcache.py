@@ -40,10 +40,22 @@ def default_directory():
     return os.path.join(base, "symjvp")
 
 
+def _package_digest():
+    """symjvp's own source: a development checkout that changes gets new entries."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    h = hashlib.sha256()
+    for folder, _, files in sorted(os.walk(root)):
+        for name in sorted(files):
+            if name.endswith(".py"):
+                with open(os.path.join(folder, name), "rb") as f:
+                    h.update(name.encode() + f.read())
+    return h.hexdigest()[:16]
+
+
 def _versions():
     from importlib.metadata import PackageNotFoundError, version
 
-    found = [f"schema={SCHEMA}", f"python={sys.version_info[:3]}"]
+    found = [f"schema={SCHEMA}", f"python={sys.version_info[:3]}", f"source={_package_digest()}"]
     for package in ("symjvp", "numba", "numpy", "sympy", "llvmlite"):
         try:
             found.append(f"{package}={version(package)}")

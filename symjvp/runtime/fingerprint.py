@@ -38,7 +38,7 @@ def value_key(value, depth=0):
         return ("scalar", value.dtype.str, value.item())
     if isinstance(value, types.ModuleType):
         return ("module", value.__name__)
-    if isinstance(value, (types.FunctionType, functools.partial)):
+    if isinstance(value, (types.FunctionType, functools.partial)) or hasattr(type(value), "fingerprint_parts"):
         return function_key(value, depth + 1)
     if isinstance(value, np.dtype):
         return ("dtype", value.str)
@@ -67,6 +67,9 @@ def _referenced_names(code):
 
 
 def function_key(func, depth=0):
+    parts = getattr(type(func), "fingerprint_parts", None)
+    if parts is not None:
+        return value_key(parts(func), depth + 1)
     if isinstance(func, types.MethodType):
         return value_key(func, depth)
     if isinstance(func, functools.partial):

@@ -6,9 +6,9 @@ def jvp_kernel(x, v_x):
         acc0 = 0.0
         acc1 = 0.0
         for r0 in range(300):
-            t0 = math.exp(x[300*i0 + r0])
+            t0 = fast_exp(x[np.uintp(300*i0 + r0)])
             acc0 += t0
-            acc1 += t0*v_x[300*i0 + r0]
-        out0[i0] = acc0
-        out1[i0] = acc1
+            acc1 += t0*v_x[np.uintp(300*i0 + r0)]
+        out0[np.uintp(i0)] = acc0
+        out1[np.uintp(i0)] = acc1
     return (out0, out1)

@@ -4,6 +4,6 @@ def primal_kernel(x):
     for i0 in prange(500):
         acc0 = 0.0
         for r0 in range(300):
-            acc0 += math.exp(x[300*i0 + r0])
-        out0[i0] = acc0
+            acc0 += fast_exp(x[np.uintp(300*i0 + r0)])
+        out0[np.uintp(i0)] = acc0
     return (out0,)

@@ -5,9 +5,8 @@ def vjp_kernel(x, u):
     for i0 in prange(500):
         acc0 = 0.0
         for r0 in range(300):
-            acc0 += math.exp(x[300*i0 + r0])
-        out0[i0] = acc0
-    for i0 in prange(500):
-        for i1 in range(300):
-            out1[300*i0 + i1] = math.exp(x[300*i0 + i1])*u[i0]
+            t0 = fast_exp(x[np.uintp(300*i0 + r0)])
+            acc0 += t0
+            out1[np.uintp(300*i0 + r0)] = t0*u[np.uintp(i0)]
+        out0[np.uintp(i0)] = acc0
     return (out0, out1)

@@ -3,7 +3,7 @@ def jvp_kernel(u, v_u):
     out0 = np.empty(100, dtype=np.float64)
     out1 = np.empty(100, dtype=np.float64)
     for i0 in range(100):
-        t0 = u[((i0 + 1) if (i0 < 99) else (i0 - 99))] - u[((i0 + 98) if (i0 < 2) else (i0 - 2))]
-        out0[i0] = t0*u[((i0 + 99) if (i0 < 1) else (i0 - 1))] - u[i0] + 8
-        out1[i0] = t0*v_u[((i0 + 99) if (i0 < 1) else (i0 - 1))] + (v_u[((i0 + 1) if (i0 < 99) else (i0 - 99))] - v_u[((i0 + 98) if (i0 < 2) else (i0 - 2))])*u[((i0 + 99) if (i0 < 1) else (i0 - 1))] - v_u[i0]
+        t0 = u[np.uintp(((i0 + 1) if (i0 < 99) else (i0 - 99)))] - u[np.uintp(((i0 + 98) if (i0 < 2) else (i0 - 2)))]
+        out0[np.uintp(i0)] = t0*u[np.uintp(((i0 + 99) if (i0 < 1) else (i0 - 1)))] - u[np.uintp(i0)] + 8
+        out1[np.uintp(i0)] = t0*v_u[np.uintp(((i0 + 99) if (i0 < 1) else (i0 - 1)))] + (v_u[np.uintp(((i0 + 1) if (i0 < 99) else (i0 - 99)))] - v_u[np.uintp(((i0 + 98) if (i0 < 2) else (i0 - 2)))])*u[np.uintp(((i0 + 99) if (i0 < 1) else (i0 - 1)))] - v_u[np.uintp(i0)]
     return (out0, out1)

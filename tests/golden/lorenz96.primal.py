@@ -2,5 +2,5 @@
 def primal_kernel(u):
     out0 = np.empty(100, dtype=np.float64)
     for i0 in range(100):
-        out0[i0] = (u[((i0 + 1) if (i0 < 99) else (i0 - 99))] - u[((i0 + 98) if (i0 < 2) else (i0 - 2))])*u[((i0 + 99) if (i0 < 1) else (i0 - 1))] - u[i0] + 8
+        out0[np.uintp(i0)] = (u[np.uintp(((i0 + 1) if (i0 < 99) else (i0 - 99)))] - u[np.uintp(((i0 + 98) if (i0 < 2) else (i0 - 2)))])*u[np.uintp(((i0 + 99) if (i0 < 1) else (i0 - 1)))] - u[np.uintp(i0)] + 8
     return (out0,)

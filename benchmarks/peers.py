@@ -1,0 +1,466 @@
+"""symjvp side by side with its peers, in one process, on the CPU.
+
+    pip install -e . && pip install torch==2.13.0 jax jaxlib matplotlib
+    python benchmarks/peers.py            # writes docs/benchmarks.md and docs/benchmarks.png
+
+Peers are optional: a missing one is skipped with a note.  Every result is
+checked against a reference before its time counts.  Medians over repeated
+samples after warm-up.  For the large tasks the physical floor is the bytes
+that must be read and written divided by the memory bandwidth measured here
+with a STREAM-style triad.
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+import symjvp
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DOCS = os.path.join(os.path.dirname(HERE), "docs")
+
+# ---------------------------------------------------------------- peers (optional)
+
+try:
+    import torch
+
+    torch.set_num_threads(os.cpu_count() or 1)
+except ImportError:
+    torch = None
+try:
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+except ImportError:
+    jax = None
+
+
+def median_time(fn, repeat, warmup=2):
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+# ---------------------------------------------------------------- memory bandwidth
+
+
+@njit(parallel=True)
+def _triad(a, b, c, s):
+    for i in prange(a.size):
+        a[i] = b[i] + s * c[i]
+
+
+def memory_bandwidth():
+    n = 20_000_000
+    a, b, c = np.empty(n), np.random.rand(n), np.random.rand(n)
+    seconds = median_time(lambda: _triad(a, b, c, 3.0), 10)
+    return 3 * 8 * n / seconds
+
+
+# ---------------------------------------------------------------- hand-written Numba (the practical limit)
+
+
+@njit(parallel=True)
+def hand_exp_reducer_jvp(x, v):
+    n, m = x.shape
+    out, jv = np.empty(n), np.empty(n)
+    for i in prange(n):
+        a = 0.0
+        b = 0.0
+        for j in range(m):
+            e = np.exp(x[i, j])
+            a += e
+            b += e * v[i, j]
+        out[i] = a
+        jv[i] = b
+    return out, jv
+
+
+@njit(parallel=True)
+def hand_exp_reducer_vjp(x, u):
+    n, m = x.shape
+    out, g = np.empty(n), np.empty((n, m))
+    for i in prange(n):
+        a = 0.0
+        for j in range(m):
+            e = np.exp(x[i, j])
+            a += e
+            g[i, j] = e * u[i]
+        out[i] = a
+    return out, g
+
+
+@njit(parallel=True)
+def hand_lorenz_jvp(u, v):
+    n = u.size
+    out, jv = np.empty(n), np.empty(n)
+    for i in prange(n):
+        p1, m2, m1 = (i + 1) % n, (i - 2) % n, (i - 1) % n
+        d = u[p1] - u[m2]
+        out[i] = d * u[m1] - u[i] + 8.0
+        jv[i] = (v[p1] - v[m2]) * u[m1] + d * v[m1] - v[i]
+    return out, jv
+
+
+@njit(parallel=True)
+def hand_lorenz_vjp(u, w):
+    n = u.size
+    out, g = np.empty(n), np.empty(n)
+    for j in prange(n):
+        out[j] = (u[(j + 1) % n] - u[(j - 2) % n]) * u[(j - 1) % n] - u[j] + 8.0
+        g[j] = (
+            w[(j - 1) % n] * u[(j - 2) % n]
+            - w[(j + 2) % n] * u[(j + 1) % n]
+            + w[(j + 1) % n] * (u[(j + 2) % n] - u[(j - 1) % n])
+            - w[j]
+        )
+    return out, g
+
+
+@njit(parallel=True)
+def hand_logistic_jvp(X, w, v):
+    n = X.shape[0]
+    out, jv = np.empty(n), np.empty(n)
+    for i in prange(n):
+        s = 1.0 / (1.0 + np.exp(-(X[i, 0] * w[0] + X[i, 1] * w[1])))
+        out[i] = s
+        jv[i] = s * (1.0 - s) * (X[i, 0] * v[0] + X[i, 1] * v[1])
+    return out, jv
+
+
+@njit(parallel=True)
+def hand_logistic_vjp(X, w, u):
+    n = X.shape[0]
+    out = np.empty(n)
+    g0 = 0.0
+    g1 = 0.0
+    for i in prange(n):
+        s = 1.0 / (1.0 + np.exp(-(X[i, 0] * w[0] + X[i, 1] * w[1])))
+        out[i] = s
+        c = s * (1.0 - s) * u[i]
+        g0 += c * X[i, 0]
+        g1 += c * X[i, 1]
+    return out, np.array([g0, g1])
+
+
+@njit
+def hand_robertson_jacobian(y):
+    J = np.empty((3, 3))
+    J[0, 0] = -0.04
+    J[0, 1] = 1e4 * y[2]
+    J[0, 2] = 1e4 * y[1]
+    J[1, 0] = 0.04
+    J[1, 1] = -1e4 * y[2] - 6e7 * y[1]
+    J[1, 2] = -1e4 * y[1]
+    J[2, 0] = 0.0
+    J[2, 1] = 6e7 * y[1]
+    J[2, 2] = 0.0
+    return J
+
+
+# ---------------------------------------------------------------- the functions, once per framework
+
+
+def exp_reducer(x):
+    return np.exp(x).sum(axis=1)
+
+
+def lorenz96(u):
+    return (np.roll(u, -1) - np.roll(u, 2)) * np.roll(u, 1) - u + 8.0
+
+
+def logistic(X, w):
+    return 1.0 / (1.0 + np.exp(-(X @ w)))
+
+
+def robertson(y):
+    return np.array(
+        [-0.04 * y[0] + 1e4 * y[1] * y[2], 0.04 * y[0] - 1e4 * y[1] * y[2] - 3e7 * y[1] ** 2, 3e7 * y[1] ** 2]
+    )
+
+
+def torch_versions():
+    return {
+        "exp_reducer": lambda x: torch.exp(x).sum(dim=1),
+        "lorenz96": lambda u: (torch.roll(u, -1) - torch.roll(u, 2)) * torch.roll(u, 1) - u + 8.0,
+        "logistic": lambda X, w: torch.sigmoid(X @ w),
+        "robertson": lambda y: torch.stack(
+            [-0.04 * y[0] + 1e4 * y[1] * y[2], 0.04 * y[0] - 1e4 * y[1] * y[2] - 3e7 * y[1] ** 2, 3e7 * y[1] ** 2]
+        ),
+    }
+
+
+def jax_versions():
+    return {
+        "exp_reducer": lambda x: jnp.exp(x).sum(axis=1),
+        "lorenz96": lambda u: (jnp.roll(u, -1) - jnp.roll(u, 2)) * jnp.roll(u, 1) - u + 8.0,
+        "logistic": lambda X, w: 1.0 / (1.0 + jnp.exp(-(X @ w))),
+        "robertson": lambda y: jnp.stack(
+            [-0.04 * y[0] + 1e4 * y[1] * y[2], 0.04 * y[0] - 1e4 * y[1] * y[2] - 3e7 * y[1] ** 2, 3e7 * y[1] ** 2]
+        ),
+    }
+
+
+# ---------------------------------------------------------------- tasks
+
+
+def _np(result):
+    if torch is not None and isinstance(result, torch.Tensor):
+        return result.detach().numpy()
+    return np.asarray(result)
+
+
+def _restricted(f, primals, wrt_last_only):
+    """(function of the differentiated inputs, those inputs)."""
+    if not wrt_last_only:
+        return f, tuple(primals)
+    fixed = tuple(primals[:-1])
+    return (lambda w: f(*fixed, w)), tuple(primals[-1:])
+
+
+def _torch_product(name, mode, primals, vector, wrt_last_only):
+    g, tp = _restricted(torch_versions()[name], [torch.from_numpy(p) for p in primals], wrt_last_only)
+    tv = torch.from_numpy(vector)
+    if mode == "jvp":
+        return {
+            "torch.autograd.functional": lambda: torch.autograd.functional.jvp(g, tp, (tv,))[1],
+            "torch.func": lambda: torch.func.jvp(g, tp, (tv,))[1],
+        }
+    return {
+        "torch.autograd.functional": lambda: torch.autograd.functional.vjp(g, tp, tv)[1][0],
+        "torch.func": lambda: torch.func.vjp(g, *tp)[1](tv)[0],
+    }
+
+
+def _jax_product(name, mode, primals, vector, wrt_last_only):
+    g, jp = _restricted(jax_versions()[name], [jnp.asarray(p) for p in primals], wrt_last_only)
+    jv = jnp.asarray(vector)
+    if mode == "jvp":
+        run = jax.jit(lambda p, t: jax.jvp(g, p, t)[1])
+        return {"jax.jit(jvp)": lambda: run(jp, (jv,)).block_until_ready()}
+    run = jax.jit(lambda p, c: jax.vjp(g, *p)[1](c)[0])
+    return {"jax.jit(vjp)": lambda: run(jp, jv).block_until_ready()}
+
+
+def _peers_for_product(name, mode, primals, vector, wrt_last_only=False):
+    """torch.autograd.functional, torch.func and jax.jit implementations of jvp or vjp."""
+    impls = {}
+    if torch is not None:
+        impls.update(_torch_product(name, mode, primals, vector, wrt_last_only))
+    if jax is not None:
+        impls.update(_jax_product(name, mode, primals, vector, wrt_last_only))
+    return impls
+
+
+def large_tasks(scale):
+    rng = np.random.default_rng(0)
+    n = int(2000 * scale)
+    x, v, u = rng.random((n, n)), rng.random((n, n)), rng.random(n)
+    L = int(4_000_000 * scale * scale)
+    z, zv, zw = rng.random(L), rng.random(L), rng.random(L)
+    N = int(1_000_000 * scale * scale)
+    X, w, lv, lu = rng.standard_normal((N, 2)), rng.standard_normal(2), rng.standard_normal(2), rng.standard_normal(N)
+
+    k_exp = symjvp.compile(exp_reducer, x)
+    k_lor = symjvp.compile(lorenz96, z)
+    k_log = symjvp.compile(logistic, X, w, wrt=1)
+    tasks = [
+        ("exp_reducer jvp", f"x ({n}, {n})", 8 * (2 * n * n + 2 * n), ("exp_reducer", "jvp", (x,), v, False),
+         lambda: k_exp.jvp(x, v)[1], lambda: hand_exp_reducer_jvp(x, v)[1], lambda: exp_reducer(x)),
+        ("exp_reducer vjp", f"x ({n}, {n})", 8 * (2 * n * n + 2 * n), ("exp_reducer", "vjp", (x,), u, False),
+         lambda: k_exp.vjp(x, u)[1], lambda: hand_exp_reducer_vjp(x, u)[1], lambda: exp_reducer(x)),
+        ("Lorenz-96 jvp", f"u ({L},)", 8 * 4 * L, ("lorenz96", "jvp", (z,), zv, False),
+         lambda: k_lor.jvp(z, zv)[1], lambda: hand_lorenz_jvp(z, zv)[1], lambda: lorenz96(z)),
+        ("Lorenz-96 vjp", f"u ({L},)", 8 * 4 * L, ("lorenz96", "vjp", (z,), zw, False),
+         lambda: k_lor.vjp(z, zw)[1], lambda: hand_lorenz_vjp(z, zw)[1], lambda: lorenz96(z)),
+        ("seed 003 sigmoid(X @ w) jvp wrt w", f"X ({N}, 2)", 8 * (2 * N + 2 * N), ("logistic", "jvp", (X, w), lv, True),
+         lambda: k_log.jvp((X, w), lv)[1], lambda: hand_logistic_jvp(X, w, lv)[1], lambda: logistic(X, w)),
+        ("seed 003 sigmoid(X @ w) vjp wrt w", f"X ({N}, 2)", 8 * (2 * N + 2 * N), ("logistic", "vjp", (X, w), lu, True),
+         lambda: k_log.vjp((X, w), lu)[1], lambda: hand_logistic_vjp(X, w, lu)[1], lambda: logistic(X, w)),
+    ]
+    return tasks
+
+
+def robertson_task(points):
+    rng = np.random.default_rng(1)
+    ys = [np.array([1.0, 2e-5, 0.01]) * (1 + 0.1 * rng.random(3)) for _ in range(points)]
+    k = symjvp.compile(robertson, ys[0])
+    impls = {"symjvp": lambda: [k.jacobian(y) for y in ys][-1], "hand-written Numba": lambda: [hand_robertson_jacobian(y) for y in ys][-1]}
+    if torch is not None:
+        f = torch_versions()["robertson"]
+        ts = [torch.from_numpy(y) for y in ys]
+        impls["torch.autograd.functional"] = lambda: [torch.autograd.functional.jacobian(f, t) for t in ts][-1]
+        impls["torch.func"] = lambda: [torch.func.jacfwd(f)(t) for t in ts][-1]
+    if jax is not None:
+        jac = jax.jit(jax.jacfwd(jax_versions()["robertson"]))
+        js = [jnp.asarray(y) for y in ys]
+        impls["jax.jit(jacfwd)"] = lambda: [jac(y).block_until_ready() for y in js][-1]
+    reference = hand_robertson_jacobian(ys[-1])
+    return impls, reference
+
+
+# ---------------------------------------------------------------- run and report
+
+
+def run(scale, repeat):
+    rows, notes = [], []
+    if torch is None:
+        notes.append("torch is not installed: its columns are skipped (pip install torch==2.13.0).")
+    if jax is None:
+        notes.append("jax is not installed: its columns are skipped (pip install jax jaxlib).")
+    bandwidth = memory_bandwidth()
+    for title, size, nbytes, peer_spec, ours, hand, primal in large_tasks(scale):
+        reference = _np(hand())
+        impls = {"symjvp": ours, "hand-written Numba": hand, "NumPy primal alone": primal}
+        impls.update(_peers_for_product(*peer_spec))
+        times = {}
+        for label, fn in impls.items():
+            if label != "NumPy primal alone":
+                result = _np(fn())
+                if not np.allclose(result, reference, rtol=1e-9, atol=1e-12):
+                    notes.append(f"{title}: {label} disagrees with the reference; not counted.")
+                    continue
+            times[label] = median_time(fn, repeat)
+            print(f"{title:38s} {label:28s} {times[label] * 1e3:9.2f} ms", flush=True)
+        rows.append((title, size, times, nbytes / bandwidth))
+    points = max(100, int(10_000 * scale))
+    impls, reference = robertson_task(points)
+    times = {}
+    for label, fn in impls.items():
+        if not np.allclose(_np(fn()), reference, rtol=1e-9):
+            notes.append(f"Robertson: {label} disagrees with the reference; not counted.")
+            continue
+        times[label] = median_time(fn, max(3, repeat // 3)) / points
+        print(f"{'Robertson 3x3 Jacobian, per call':38s} {label:28s} {times[label] * 1e6:9.2f} µs", flush=True)
+    rows.append(("Robertson 3x3 Jacobian, one per Python call", f"{points} points", times, None))
+    return rows, notes, bandwidth
+
+
+PEERS = ("torch.autograd.functional", "torch.func", "jax.jit(jvp)", "jax.jit(vjp)", "jax.jit(jacfwd)")
+
+
+def report(rows, notes, bandwidth, command):
+    lines = [
+        "# Benchmarks: symjvp and its peers on the CPU",
+        "",
+        f"Command: `{command}` (writes this page and `benchmarks.png`).",
+        "",
+        "Environment: "
+        + ", ".join(
+            [
+                platform.processor() or platform.machine(),
+                f"{os.cpu_count()} cores",
+                f"Python {platform.python_version()}",
+                f"NumPy {np.__version__}",
+                f"Numba {numba.__version__}",
+                f"torch {torch.__version__}" if torch is not None else "torch: not installed",
+                f"jax {jax.__version__}" if jax is not None else "jax: not installed",
+                f"measured memory bandwidth {bandwidth / 1e9:.1f} GB/s (triad)",
+            ]
+        )
+        + ".",
+        "",
+        "Medians after warm-up, float64. Ratios below 1 mean symjvp is faster. Large tasks in ms, the small "
+        "Jacobian in µs per call.",
+        "",
+        "| task | size | symjvp | hand Numba | fastest peer | symjvp / hand | symjvp / fastest peer | floor | symjvp / floor |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for title, size, times, floor in rows:
+        unit = 1e3 if floor is not None else 1e6
+        ours = times.get("symjvp")
+        hand = times.get("hand-written Numba")
+        peers = {k: t for k, t in times.items() if k in PEERS}
+        best = min(peers, key=peers.get) if peers else None
+
+        def fmt(t):
+            return "—" if t is None else f"{t * unit:.2f}"
+
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    title,
+                    size,
+                    fmt(ours),
+                    fmt(hand),
+                    f"{fmt(peers[best])} ({best})" if best else "—",
+                    f"{ours / hand:.2f}" if ours and hand else "—",
+                    f"{ours / peers[best]:.2f}" if ours and best else "—",
+                    fmt(floor) if floor else "—",
+                    f"{ours / floor:.2f}" if ours and floor else "—",
+                ]
+            )
+            + " |"
+        )
+    lines += ["", "All times:", "", "| task | implementation | time |", "|---|---|---|"]
+    for title, _, times, floor in rows:
+        unit, name = (1e3, "ms") if floor is not None else (1e6, "µs")
+        for label, t in sorted(times.items(), key=lambda kv: kv[1]):
+            lines.append(f"| {title} | {label} | {t * unit:.2f} {name} |")
+    if notes:
+        lines += ["", "Notes:", ""] + [f"* {n}" for n in notes]
+    lines += ["", "![symjvp and its peers](benchmarks.png)", ""]
+    return "\n".join(lines)
+
+
+def plot(rows, path):
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    labels = ["symjvp", "hand-written Numba"] + list(PEERS) + ["NumPy primal alone"]
+    colors = dict(zip(labels, ["#d62728", "#7f7f7f", "#1f77b4", "#aec7e8", "#2ca02c", "#98df8a", "#bcbd22", "#c5b0d5"]))
+    fig, ax = plt.subplots(figsize=(11, 0.9 * len(rows) + 2))
+    height = 0.8 / len(labels)
+    for r, (title, _, times, floor) in enumerate(rows):
+        ours = times.get("symjvp")
+        for k, label in enumerate(labels):
+            if label in times and ours:
+                ax.barh(r + k * height, times[label] / ours, height, color=colors[label], label=label if r == 0 else None)
+    ax.set_yticks([r + 0.4 for r in range(len(rows))])
+    ax.set_yticklabels([t for t, *_ in rows])
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    ax.set_xlabel("time relative to symjvp (log scale; right of the line = slower than symjvp)")
+    handles, names = ax.get_legend_handles_labels()
+    ax.legend(handles, names, loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return True
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer samples (a smoke run)")
+    args = parser.parse_args(argv)
+    scale, repeat = (0.25, 5) if args.quick else (1.0, 15)
+    rows, notes, bandwidth = run(scale, repeat)
+    command = "python benchmarks/peers.py" + (" --quick" if args.quick else "")
+    text = report(rows, notes, bandwidth, command)
+    os.makedirs(DOCS, exist_ok=True)
+    with open(os.path.join(DOCS, "benchmarks.md"), "w") as f:
+        f.write(text)
+    plot(rows, os.path.join(DOCS, "benchmarks.png"))
+    print(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""symjvp.vmap: per-point functions over a batch; per-point Jacobians from one kernel."""
+
+import numpy as np
+import pytest
+
+import symjvp
+
+
+def robertson(y):
+    return np.array([-0.04 * y[0] + 1e4 * y[1] * y[2], 0.04 * y[0] - 1e4 * y[1] * y[2] - 3e7 * y[1] ** 2, 3e7 * y[1] ** 2])
+
+
+def reprojection(cam, X, w, feat):
+    """ADBench's computeReprojError for one observation (cam: r, C, f, u0, v0, k1, k2)."""
+    r, C = cam[:3], cam[3:6]
+    theta = np.sqrt((r * r).sum())
+    k = r / theta
+    Xc = X - C
+    cos, sin = np.cos(theta), np.sin(theta)
+    cross = np.stack([k[1] * Xc[2] - k[2] * Xc[1], k[2] * Xc[0] - k[0] * Xc[2], k[0] * Xc[1] - k[1] * Xc[0]])
+    Xcam = Xc * cos + cross * sin + k * (k * Xc).sum() * (1 - cos)
+    p = Xcam[:2] / Xcam[2]
+    rsq = (p * p).sum()
+    L = 1 + cam[9] * rsq + cam[10] * rsq * rsq
+    return w * (p * L * cam[6] + cam[7:9] - feat)
+
+
+@pytest.fixture(scope="module")
+def points():
+    return np.random.default_rng(0).uniform(0.1, 1.0, (50, 3))
+
+
+def test_vmap_primal_equals_a_python_loop(points):
+    batched = symjvp.vmap(robertson)(points)
+    np.testing.assert_allclose(batched, np.stack([robertson(y) for y in points]), rtol=1e-14)
+
+
+def test_compiled_vmap_jacobian_is_one_jacobian_per_point(points):
+    k = symjvp.compile(symjvp.vmap(robertson), points)
+    J = k.jacobian(points)
+    assert J.shape == (50, 3, 3)
+    for y, block in zip(points[:5], J[:5]):
+        np.testing.assert_allclose(block, symjvp.jacobian(robertson, y), rtol=1e-14)
+
+
+def test_per_point_jacobian_kernel_is_unrolled_straight_line_code(points):
+    source = symjvp.compile(symjvp.vmap(robertson), points).source("jacobian")
+    assert source.count("for ") == 1
+
+
+def test_vmap_jvp_is_the_per_point_jvp(points):
+    v = np.ones_like(points)
+    _, jv = symjvp.compile(symjvp.vmap(robertson), points).jvp(points, v)
+    np.testing.assert_allclose(jv[3], symjvp.jvp(robertson, points[3], v[3])[1], rtol=1e-13)
+
+
+def test_in_axes_none_shares_an_argument_and_out_axes_moves_the_batch():
+    A, xs = np.random.default_rng(1).random((2, 3)), np.random.default_rng(2).random((4, 3))
+    out = symjvp.vmap(lambda x, A: A @ x, in_axes=(0, None), out_axes=1)(xs, A)
+    np.testing.assert_allclose(out, A @ xs.T)
+
+
+def test_bundle_adjustment_jacobian_per_observation():
+    rng = np.random.default_rng(3)
+    M = 20
+    cams = np.concatenate([rng.uniform(0.1, 0.3, (M, 3)), rng.uniform(-1, 1, (M, 3)), rng.uniform(1, 2, (M, 1)),
+                           rng.uniform(0, 1, (M, 2)), rng.uniform(-0.1, 0.1, (M, 2))], axis=1)
+    Xs = rng.uniform(-1, 1, (M, 3)) + np.array([0.0, 0.0, 5.0])
+    w, feat = rng.uniform(0.5, 1.5, M), rng.uniform(-1, 1, (M, 2))
+    k = symjvp.compile(symjvp.vmap(reprojection), cams, Xs, w, feat, wrt=(0, 1))
+    J_cam, J_X = k.jacobian((cams, Xs, w, feat))
+    assert J_cam.shape == (M, 2, 11) and J_X.shape == (M, 2, 3)
+    ref_cam, ref_X = symjvp.jacobian(lambda c, x: reprojection(c, x, w[7], feat[7]), (cams[7], Xs[7]))
+    np.testing.assert_allclose(J_cam[7], ref_cam, rtol=1e-12)
+    np.testing.assert_allclose(J_X[7], ref_X, rtol=1e-12)
+
+
+def test_batch_axes_of_different_sizes_are_a_shape_error():
+    with pytest.raises(symjvp.ShapeError, match="batch axes"):
+        symjvp.vmap(lambda a, b: a * b)(np.ones((3, 2)), np.ones((4, 2)))
