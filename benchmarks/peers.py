@@ -63,6 +63,26 @@ def _triad(a, b, c, s):
         a[i] = b[i] + s * c[i]
 
 
+def _status_kib(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise KeyError(field)
+
+
+def peak_added_bytes(fn):
+    """Peak resident memory a call adds (Linux: VmHWM after resetting it), or None elsewhere."""
+    try:
+        baseline = _status_kib("VmRSS")
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        result = fn()
+        return (_status_kib("VmHWM") - baseline) * 1024, result
+    except OSError:
+        return None, None
+
+
 def memory_bandwidth():
     n = 20_000_000
     a, b, c = np.empty(n), np.random.rand(n), np.random.rand(n)
@@ -192,6 +212,25 @@ def robertson(y):
     )
 
 
+def reprojection_in(xp):
+    """ADBench's computeReprojError for one observation, in the array module ``xp``."""
+
+    def reprojection(cam, X, w, feat):
+        r, C = cam[:3], cam[3:6]
+        theta = xp.sqrt((r * r).sum())
+        k = r / theta
+        Xc = X - C
+        cos, sin = xp.cos(theta), xp.sin(theta)
+        cross = xp.stack([k[1] * Xc[2] - k[2] * Xc[1], k[2] * Xc[0] - k[0] * Xc[2], k[0] * Xc[1] - k[1] * Xc[0]])
+        Xcam = Xc * cos + cross * sin + k * (k * Xc).sum() * (1 - cos)
+        p = Xcam[:2] / Xcam[2]
+        rsq = (p * p).sum()
+        L = 1 + cam[9] * rsq + cam[10] * rsq * rsq
+        return w * (p * L * cam[6] + cam[7:9] - feat)
+
+    return reprojection
+
+
 def torch_versions():
     return {
         "exp_reducer": lambda x: torch.exp(x).sum(dim=1),
@@ -312,6 +351,67 @@ def robertson_task(points):
     return impls, reference
 
 
+def batched_tasks(scale):
+    """Per-point models over many points: Robertson Jacobians and bundle adjustment (vmap)."""
+    rng = np.random.default_rng(2)
+    P = int(10_000 * max(scale, 0.1))
+    Y = np.array([1.0, 2e-5, 0.01]) * (1 + 0.1 * rng.random((P, 3)))
+    M = int(200_000 * scale)
+    cams = np.concatenate([rng.uniform(0.1, 0.3, (M, 3)), rng.uniform(-1, 1, (M, 3)), rng.uniform(1, 2, (M, 1)),
+                           rng.uniform(0, 1, (M, 2)), rng.uniform(-0.1, 0.1, (M, 2))], axis=1)
+    Xs = rng.uniform(-1, 1, (M, 3)) + np.array([0.0, 0.0, 5.0])
+    w, feat = rng.uniform(0.5, 1.5, M), rng.uniform(-1, 1, (M, 2))
+    dcam, dX = rng.standard_normal((M, 11)), rng.standard_normal((M, 3))
+
+    k_rob = symjvp.compile(symjvp.vmap(robertson), Y)
+    ba = reprojection_in(np)
+    k_ba = symjvp.compile(symjvp.vmap(ba), cams, Xs, w, feat, wrt=(0, 1))
+    tasks = []
+
+    impls = {"symjvp (vmap)": lambda: k_rob.jacobian(Y)}
+    impls["hand-written Numba"] = lambda: _hand_robertson_batch(Y)
+    if torch is not None:
+        f = torch_versions()["robertson"]
+        tY = torch.from_numpy(Y)
+        impls["torch.func"] = lambda: torch.func.vmap(torch.func.jacfwd(f))(tY)
+    if jax is not None:
+        run = jax.jit(jax.vmap(jax.jacfwd(jax_versions()["robertson"])))
+        jY = jnp.asarray(Y)
+        impls["jax.jit(vmap(jacfwd))"] = lambda: run(jY).block_until_ready()
+    tasks.append(("Robertson 3x3 Jacobians, all points in one call", f"{P} points", impls, "hand-written Numba"))
+
+    impls = {"symjvp (vmap)": lambda: k_ba.jvp((cams, Xs, w, feat), (dcam, dX))[1]}
+    if torch is not None:
+        tb = reprojection_in(torch)
+        targs = [torch.from_numpy(a) for a in (cams, Xs, w, feat, dcam, dX)]
+        per = lambda c, x, ww, ff, dc, dx: torch.func.jvp(lambda c_, x_: tb(c_, x_, ww, ff), (c, x), (dc, dx))[1]  # noqa: E731
+        impls["torch.func"] = lambda: torch.func.vmap(per)(*targs)
+    if jax is not None:
+        jb = reprojection_in(jnp)
+        jargs = [jnp.asarray(a) for a in (cams, Xs, w, feat, dcam, dX)]
+        run = jax.jit(jax.vmap(lambda c, x, ww, ff, dc, dx: jax.jvp(lambda c_, x_: jb(c_, x_, ww, ff), (c, x), (dc, dx))[1]))
+        impls["jax.jit(vmap(jvp))"] = lambda: run(*jargs).block_until_ready()
+    tasks.append(("bundle adjustment jvp (batched)", f"M = {M}", impls, "symjvp (vmap)"))
+
+    impls = {"symjvp (vmap)": lambda: np.concatenate(k_ba.jacobian((cams, Xs, w, feat)), axis=-1)}
+    if torch is not None:
+        per_j = lambda c, x, ww, ff: torch.cat(torch.func.jacfwd(lambda c_, x_: tb(c_, x_, ww, ff), argnums=(0, 1))(c, x), -1)  # noqa: E731
+        impls["torch.func"] = lambda: torch.func.vmap(per_j)(*targs[:4])
+    if jax is not None:
+        run_j = jax.jit(jax.vmap(lambda c, x, ww, ff: jnp.concatenate(jax.jacfwd(lambda c_, x_: jb(c_, x_, ww, ff), argnums=(0, 1))(c, x), -1)))
+        impls["jax.jit(vmap(jacfwd))"] = lambda: run_j(*jargs[:4]).block_until_ready()
+    tasks.append(("bundle adjustment Jacobian per observation (M, 2, 14)", f"M = {M}", impls, "symjvp (vmap)"))
+    return tasks
+
+
+@njit(parallel=True)
+def _hand_robertson_batch(Y):
+    J = np.empty((Y.shape[0], 3, 3))
+    for i in prange(Y.shape[0]):
+        J[i] = hand_robertson_jacobian(Y[i])
+    return J
+
+
 # ---------------------------------------------------------------- run and report
 
 
@@ -336,6 +436,26 @@ def run(scale, repeat):
             times[label] = median_time(fn, repeat)
             print(f"{title:38s} {label:28s} {times[label] * 1e3:9.2f} ms", flush=True)
         rows.append((title, size, times, nbytes / bandwidth))
+        if title == "Lorenz-96 jvp":
+            added, _ = peak_added_bytes(ours)
+            if added is not None:
+                inputs_outputs = 4 * 8 * int(size.split("(")[1].split(",")[0])
+                notes.append(
+                    f"Lorenz-96 jvp memory: one call adds {added / 2**20:.1f} MiB at peak; its outputs are "
+                    f"{inputs_outputs / 2 / 2**20:.1f} MiB and inputs {inputs_outputs / 2 / 2**20:.1f} MiB "
+                    "(fused kernels allocate only their outputs)."
+                )
+    for title, size, impls, reference_label in batched_tasks(scale):
+        reference = _np(impls[reference_label]())
+        times = {}
+        for label, fn in impls.items():
+            if not np.allclose(_np(fn()), reference, rtol=1e-9, atol=1e-12):
+                notes.append(f"{title}: {label} disagrees with the reference; not counted.")
+                continue
+            times[label] = median_time(fn, repeat)
+            print(f"{title:38s} {label:28s} {times[label] * 1e3:9.2f} ms", flush=True)
+        times["symjvp"] = times.pop("symjvp (vmap)")
+        rows.append((title, size, times, 0.0))
     points = max(100, int(10_000 * scale))
     impls, reference = robertson_task(points)
     times = {}
@@ -349,7 +469,15 @@ def run(scale, repeat):
     return rows, notes, bandwidth
 
 
-PEERS = ("torch.autograd.functional", "torch.func", "jax.jit(jvp)", "jax.jit(vjp)", "jax.jit(jacfwd)")
+PEERS = (
+    "torch.autograd.functional",
+    "torch.func",
+    "jax.jit(jvp)",
+    "jax.jit(vjp)",
+    "jax.jit(jacfwd)",
+    "jax.jit(vmap(jacfwd))",
+    "jax.jit(vmap(jvp))",
+)
 
 
 def report(rows, notes, bandwidth, command):
