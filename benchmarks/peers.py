@@ -63,20 +63,13 @@ def _triad(a, b, c, s):
         a[i] = b[i] + s * c[i]
 
 
-def _status_kib(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise KeyError(field)
-
-
 def peak_added_bytes(fn):
     """Peak resident memory a call adds (Linux: VmHWM after resetting it), or None elsewhere."""
+    from fused_exp_reducer import _reset_peak, _status_kib
+
     try:
         baseline = _status_kib("VmRSS")
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
+        _reset_peak()
         result = fn()
         return (_status_kib("VmHWM") - baseline) * 1024, result
     except OSError:
@@ -375,9 +368,9 @@ def batched_tasks(scale):
         tY = torch.from_numpy(Y)
         impls["torch.func"] = lambda: torch.func.vmap(torch.func.jacfwd(f))(tY)
     if jax is not None:
-        run = jax.jit(jax.vmap(jax.jacfwd(jax_versions()["robertson"])))
+        run_robertson = jax.jit(jax.vmap(jax.jacfwd(jax_versions()["robertson"])))
         jY = jnp.asarray(Y)
-        impls["jax.jit(vmap(jacfwd))"] = lambda: run(jY).block_until_ready()
+        impls["jax.jit(vmap(jacfwd))"] = lambda: run_robertson(jY).block_until_ready()
     tasks.append(("Robertson 3x3 Jacobians, all points in one call", f"{P} points", impls, "hand-written Numba"))
 
     impls = {"symjvp (vmap)": lambda: k_ba.jvp((cams, Xs, w, feat), (dcam, dX))[1]}
@@ -389,8 +382,10 @@ def batched_tasks(scale):
     if jax is not None:
         jb = reprojection_in(jnp)
         jargs = [jnp.asarray(a) for a in (cams, Xs, w, feat, dcam, dX)]
-        run = jax.jit(jax.vmap(lambda c, x, ww, ff, dc, dx: jax.jvp(lambda c_, x_: jb(c_, x_, ww, ff), (c, x), (dc, dx))[1]))
-        impls["jax.jit(vmap(jvp))"] = lambda: run(*jargs).block_until_ready()
+        run_ba = jax.jit(
+            jax.vmap(lambda c, x, ww, ff, dc, dx: jax.jvp(lambda c_, x_: jb(c_, x_, ww, ff), (c, x), (dc, dx))[1])
+        )
+        impls["jax.jit(vmap(jvp))"] = lambda: run_ba(*jargs).block_until_ready()
     tasks.append(("bundle adjustment jvp (batched)", f"M = {M}", impls, "symjvp (vmap)"))
 
     impls = {"symjvp (vmap)": lambda: np.concatenate(k_ba.jacobian((cams, Xs, w, feat)), axis=-1)}
@@ -456,14 +451,14 @@ def run(scale, repeat):
             print(f"{title:38s} {label:28s} {times[label] * 1e3:9.2f} ms", flush=True)
         times["symjvp"] = times.pop("symjvp (vmap)")
         rows.append((title, size, times, 0.0))
-    points = max(100, int(10_000 * scale))
+    points = max(100, int(1_000 * scale))
     impls, reference = robertson_task(points)
     times = {}
     for label, fn in impls.items():
         if not np.allclose(_np(fn()), reference, rtol=1e-9):
             notes.append(f"Robertson: {label} disagrees with the reference; not counted.")
             continue
-        times[label] = median_time(fn, max(3, repeat // 3)) / points
+        times[label] = median_time(fn, max(3, repeat // 3), warmup=1) / points
         print(f"{'Robertson 3x3 Jacobian, per call':38s} {label:28s} {times[label] * 1e6:9.2f} µs", flush=True)
     rows.append(("Robertson 3x3 Jacobian, one per Python call", f"{points} points", times, None))
     return rows, notes, bandwidth
@@ -554,7 +549,9 @@ def plot(rows, path):
     except ImportError:
         return False
     labels = ["symjvp", "hand-written Numba"] + list(PEERS) + ["NumPy primal alone"]
-    colors = dict(zip(labels, ["#d62728", "#7f7f7f", "#1f77b4", "#aec7e8", "#2ca02c", "#98df8a", "#bcbd22", "#c5b0d5"]))
+    palette = plt.get_cmap("tab10")
+    others = [palette(c) for c in (0, 1, 2, 4, 5, 6, 7, 8, 9)]  # tab10 without its red, which is symjvp's
+    colors = {label: ("#d62728" if label == "symjvp" else others[k % len(others)]) for k, label in enumerate(labels)}
     fig, ax = plt.subplots(figsize=(11, 0.9 * len(rows) + 2))
     height = 0.8 / len(labels)
     for r, (title, _, times, floor) in enumerate(rows):
