@@ -218,12 +218,6 @@ class Compiled:
                     disk.key(disk_key)
                 except TypeError:
                     disk, disk_key = None, None
-            per_point = None
-            if hasattr(type(self.func), "jacobian_graph"):
-
-                def per_point(graph, wrt):
-                    return self.func.jacobian_graph(graph.inputs, wrt)
-
             spec = Specialization(
                 self.wrt,
                 f"{self.__name__}({shapes})",
@@ -231,10 +225,18 @@ class Compiled:
                 signature=signature,
                 disk=disk,
                 disk_key=disk_key,
-                jacobian=per_point,
+                jacobian=self._per_point_jacobian() if hasattr(type(self.func), "jacobian_graph") else None,
             )
             self._specializations[signature] = spec
         return spec
+
+    def _per_point_jacobian(self):
+        """A vmapped function's Jacobian: one per point (the full one is block diagonal)."""
+
+        def build(graph, wrt):
+            return self.func.jacobian_graph(graph.inputs, wrt)
+
+        return build
 
     def _inputs(self, inputs):
         values, _ = validate.as_tuple(inputs)

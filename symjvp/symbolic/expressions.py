@@ -64,7 +64,6 @@ def _shape_structure(items, is_tuple):
 def product_expr(graph, first_output, is_tuple, name, limit, what):
     """Outputs ``first_output:`` of a jvp/vjp graph as SymPy Arrays (or indexed equations)."""
     count = len(graph.outputs) - first_output
-    shapes = [graph.output_spec(first_output + k)[0] for k in range(count)]
     if _scalarizable(graph, limit):
         values = scalarize(graph, input_symbols(graph))[first_output:]
         return _shape_structure([_array(v) for v in values], is_tuple)

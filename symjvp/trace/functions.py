@@ -922,13 +922,6 @@ flip = _selection(np.flip)
 diagonal = _selection(np.diagonal)
 
 
-def trace_unsupported(name, hint=""):
-    def refuse(*args, **kwargs):
-        raise unsupported(name, hint)
-
-    return refuse
-
-
 #: np.<function> -> implementation, for ``__array_function__``.
 FUNCTIONS = {
     np.sum: sum_,
