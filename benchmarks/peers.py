@@ -24,6 +24,8 @@ from numba import njit, prange
 import symjvp
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "examples"))
+from bundle_adjustment import reprojection_in  # noqa: E402
 DOCS = os.path.join(os.path.dirname(HERE), "docs")
 
 # ---------------------------------------------------------------- peers (optional)
@@ -203,25 +205,6 @@ def robertson(y):
     return np.array(
         [-0.04 * y[0] + 1e4 * y[1] * y[2], 0.04 * y[0] - 1e4 * y[1] * y[2] - 3e7 * y[1] ** 2, 3e7 * y[1] ** 2]
     )
-
-
-def reprojection_in(xp):
-    """ADBench's computeReprojError for one observation, in the array module ``xp``."""
-
-    def reprojection(cam, X, w, feat):
-        r, C = cam[:3], cam[3:6]
-        theta = xp.sqrt((r * r).sum())
-        k = r / theta
-        Xc = X - C
-        cos, sin = xp.cos(theta), xp.sin(theta)
-        cross = xp.stack([k[1] * Xc[2] - k[2] * Xc[1], k[2] * Xc[0] - k[0] * Xc[2], k[0] * Xc[1] - k[1] * Xc[0]])
-        Xcam = Xc * cos + cross * sin + k * (k * Xc).sum() * (1 - cos)
-        p = Xcam[:2] / Xcam[2]
-        rsq = (p * p).sum()
-        L = 1 + cam[9] * rsq + cam[10] * rsq * rsq
-        return w * (p * L * cam[6] + cam[7:9] - feat)
-
-    return reprojection
 
 
 def torch_versions():

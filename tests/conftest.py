@@ -4,6 +4,8 @@ import sys
 from hypothesis import HealthCheck, settings
 
 sys.path.insert(0, os.path.dirname(__file__))
+# The examples are importable from the tests: the seeds' functions are written once, there.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "examples"))
 
 # Numba compiles dominate: examples are few and deadlines off; CI uses the same profile.
 settings.register_profile(

@@ -4,25 +4,11 @@ import numpy as np
 import pytest
 
 import symjvp
+from bundle_adjustment import reprojection
 
 
 def robertson(y):
     return np.array([-0.04 * y[0] + 1e4 * y[1] * y[2], 0.04 * y[0] - 1e4 * y[1] * y[2] - 3e7 * y[1] ** 2, 3e7 * y[1] ** 2])
-
-
-def reprojection(cam, X, w, feat):
-    """ADBench's computeReprojError for one observation (cam: r, C, f, u0, v0, k1, k2)."""
-    r, C = cam[:3], cam[3:6]
-    theta = np.sqrt((r * r).sum())
-    k = r / theta
-    Xc = X - C
-    cos, sin = np.cos(theta), np.sin(theta)
-    cross = np.stack([k[1] * Xc[2] - k[2] * Xc[1], k[2] * Xc[0] - k[0] * Xc[2], k[0] * Xc[1] - k[1] * Xc[0]])
-    Xcam = Xc * cos + cross * sin + k * (k * Xc).sum() * (1 - cos)
-    p = Xcam[:2] / Xcam[2]
-    rsq = (p * p).sum()
-    L = 1 + cam[9] * rsq + cam[10] * rsq * rsq
-    return w * (p * L * cam[6] + cam[7:9] - feat)
 
 
 @pytest.fixture(scope="module")
