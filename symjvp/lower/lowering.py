@@ -26,6 +26,8 @@ PARALLEL_MIN_TRIPS = 1 << 17
 #: Nests of at most this many iterations become straight-line code: the indices are
 #: numbers, so structural zeros vanish and CSE sees the whole local computation.
 UNROLL_MAX_TRIPS = 64
+#: ... as long as the unrolled code stays under this many operations (CSE time grows fast).
+UNROLL_MAX_OPERATIONS = 3000
 #: Reductions over at most this many terms are written out inline (x[i,0]*w[0] + x[i,1]*w[1])
 #: instead of getting a loop and a buffer of their own.
 INLINE_REDUCTION_TERMS = 8
@@ -387,8 +389,24 @@ class _Lowering:
     def _parallel(nest):
         return bool(nest.outer) and nest.outer[0][1] > 1 and nest.trip_count >= PARALLEL_MIN_TRIPS
 
+    def _body_operations(self, shape, members):
+        """Operations in one iteration of a map nest over ``shape`` (to bound unrolling)."""
+        variables, _ = self._loops("i", shape)
+        index = Index(shape, multi=variables)
+        return sum(sp.count_ops(self.compute(node, index)) for node in members) + 1
+
+    def _unrolled_length(self, shape, members):
+        """How many trailing axes of ``shape`` to unroll (0: keep every loop)."""
+        operations = self._body_operations(shape, members)
+        for p in range(len(shape) + 1):
+            trips = int(np.prod(shape[p:], dtype=np.int64))
+            if trips <= UNROLL_MAX_TRIPS and trips * operations <= UNROLL_MAX_OPERATIONS:
+                return len(shape) - p
+        return 0
+
     def _map_nest(self, shape, members):
-        if int(np.prod(shape, dtype=np.int64)) <= UNROLL_MAX_TRIPS:
+        unrolled = self._unrolled_length(shape, members)
+        if unrolled == len(shape):
             values, targets = [], []
             for multi in np.ndindex(*shape):
                 index = Index(shape, multi=multi)
@@ -398,7 +416,7 @@ class _Lowering:
             assignments, reduced = self._cse(values)
             stores = [(name, flat, value, False) for (name, flat), value in zip(targets, reduced)]
             return Nest(outer=[], assignments=assignments, stores=stores, comment="unrolled")
-        split = next(p for p in range(len(shape) + 1) if int(np.prod(shape[p:], dtype=np.int64)) <= UNROLL_MAX_TRIPS)
+        split = len(shape) - unrolled
         variables, loops = self._loops("i", shape[:split])
         values, targets = [], []
         for tail in np.ndindex(*shape[split:]):
