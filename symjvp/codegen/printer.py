@@ -87,6 +87,10 @@ class NumbaPrinter(PythonCodePrinter):
         a, b = expr.args
         return f"(({self._print(a)})//{self._print(b)})"
 
+    def _print_index_equal(self, expr):
+        a, b = expr.args
+        return f"({self._print(a)} == {self._print(b)})"
+
     def _print_imod(self, expr):
         a, b = expr.args
         return f"(({self._print(a)}) % {self._print(b)})"

@@ -42,6 +42,23 @@ class imod(sp.Function):
         return None if remainder.has(sp.Mod) else remainder
 
 
+class index_equal(sp.logic.boolalg.BooleanFunction):
+    """``a == b`` for integer indices, left alone by SymPy.
+
+    SymPy's ``Eq`` canonicalises (``Eq(3*i + 1, j)`` into ``Eq(i, j/3 - 1/3)``),
+    which would bring floating-point fractions into integer index tests.
+    """
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, a, b):
+        difference = a - b
+        if difference.is_Integer:
+            return sp.true if difference == 0 else sp.false
+        return None
+
+
 def loop_variable(name):
     return sp.Symbol(name, integer=True, nonnegative=True)
 

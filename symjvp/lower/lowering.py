@@ -19,7 +19,7 @@ import sympy as sp
 
 from ..graph import elementwise as E
 from ..graph import ops
-from .kernel_ir import Buffer, Kernel, Nest, floordiv, imod, loop_variable
+from .kernel_ir import Buffer, Kernel, Nest, floordiv, imod, index_equal, loop_variable
 
 #: Below this many iterations a nest runs on one thread: waking the pool costs more.
 PARALLEL_MIN_TRIPS = 1 << 17
@@ -221,7 +221,7 @@ class _Lowering:
         if isinstance(op, ops.Eye):
             multi = index.multi()
             column = Index(op.inner, multi=multi[1:]).flat()
-            return sp.Piecewise((1, sp.Eq(multi[0], column)), (0, True))
+            return sp.Piecewise((1, index_equal(multi[0], column)), (0, True))
         if isinstance(op, ops.Elementwise):
             free = op.formula.free_symbols
             substitution = {}
@@ -298,7 +298,7 @@ class _Lowering:
                 offset, stride = s - j, -st
                 conditions += [j <= s, j >= s + st * (n - 1)]
             if stride != 1:
-                conditions.append(sp.Eq(imod(offset, stride), 0))
+                conditions.append(index_equal(imod(offset, stride), 0))
             source.append(_clamp(floordiv(offset, stride), n))
         inside = sp.And(*conditions)
         value = self.element(x, Index(x.shape, multi=source))

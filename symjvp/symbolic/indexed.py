@@ -11,7 +11,7 @@ import sympy as sp
 
 from ..errors import UnsupportedOperationError
 from ..graph import ops
-from ..lower.kernel_ir import floordiv, imod
+from ..lower.kernel_ir import floordiv, imod, index_equal
 from ..lower.lowering import Index, _Lowering
 
 _NAMES = "ijklmnpqrs"
@@ -67,6 +67,7 @@ class _IndexedForm(_Lowering):
 
 
 def _readable(expr):
+    expr = expr.replace(index_equal, lambda a, b: sp.Eq(a, b))
     expr = expr.replace(floordiv, lambda a, b: sp.floor(a / b))
     expr = expr.replace(imod, lambda a, b: sp.Mod(a, b))
     if expr.has(sp.KroneckerDelta) and expr.has(sp.Sum):
