@@ -76,3 +76,18 @@ def test_user_names_that_clash_with_generated_names_are_renamed():
 
     source = symjvp.compile(f, np.ones(2), np.ones(2), np.ones(2)).source("primal")
     assert "def primal_kernel(np_, out0_, t0_)" in source
+
+
+def test_unrolled_and_looped_kernels_give_the_same_jacobian(monkeypatch):
+    """Index tests in unrolled code stay integer (a SymPy Eq once turned them into fractions)."""
+    x = np.random.default_rng(0).random((3, 3))
+
+    def padded(x):
+        return np.pad(x, 1)[1:-1, :-2] * np.tril(x)
+
+    monkeypatch.setattr(lowering, "UNROLL_MAX_OPERATIONS", 0)
+    looped = symjvp.Compiled(padded, x, disk_cache=False).jacobian(x)
+    monkeypatch.setattr(lowering, "UNROLL_MAX_OPERATIONS", 10**9)
+    unrolled = symjvp.Compiled(padded, x, disk_cache=False).jacobian(x)
+    np.testing.assert_array_equal(unrolled, looped)
+    assert looped[2, 2, 2, 1] == x[2, 2]
