@@ -179,7 +179,7 @@ class Compiled:
         self.target = target
         self.n_inputs = len(example_inputs)
         self.wrt, self._wrt_single = validate.normalize_wrt(wrt, self.n_inputs)
-        self.names = _parameter_names(func, self.n_inputs)
+        self.names = validate.parameter_names(func, self.n_inputs)
         self.__name__ = getattr(func, "__name__", "function")
         self._specializations = {}
         #: kind -> (shape, dtype, call): the thin path for repeated calls with one array.
@@ -511,10 +511,6 @@ class Compiled:
 
     def __repr__(self):
         return f"<symjvp.Compiled {self.__name__}, wrt={self.wrt}, target={self.target!r}>"
-
-
-def _parameter_names(func, count):
-    return validate.parameter_names(func, count)
 
 
 _DISK = []
