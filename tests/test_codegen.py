@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import symjvp
-from symjvp.lower import lowering
+from symjvp.lower import boundaries, lowering
 
 
 def exp_row_sums(x):
@@ -57,9 +57,6 @@ def test_captured_scalars_are_exact_literals():
 
 
 def test_lorenz96_kernel_has_no_temporaries_and_no_modulo():
-    def lorenz96(u):
-        return (np.roll(u, -1) - np.roll(u, 2)) * np.roll(u, 1) - u + 8.0
-
     source = symjvp.compile(lorenz96, np.ones(40)).source("jvp")
     assert re.findall(r"np\.empty\((\d+)", source) == ["40", "40"]
     assert "%" not in source
@@ -91,3 +88,60 @@ def test_unrolled_and_looped_kernels_give_the_same_jacobian(monkeypatch):
     unrolled = symjvp.Compiled(padded, x, disk_cache=False).jacobian(x)
     np.testing.assert_array_equal(unrolled, looped)
     assert looped[2, 2, 2, 1] == x[2, 2]
+
+
+def lorenz96(u):
+    return (np.roll(u, -1) - np.roll(u, 2)) * np.roll(u, 1) - u + 8.0
+
+
+def _loop_blocks(source):
+    """{comment: body} of the top-level loops of a kernel source."""
+    blocks = re.split(r"^    # ", source, flags=re.M)[1:]
+    return {block.splitlines()[0]: block for block in blocks}
+
+
+def test_rolled_loops_have_an_interior_without_index_tests():
+    source = symjvp.compile(lorenz96, symjvp.Spec((400,))).source("jvp")
+    interior = _loop_blocks(source)["interior iterations: index tests decided"]
+    assert " if " not in interior, interior
+    assert "for i0 in range(3, 399):" in interior
+
+
+def test_split_loops_cover_every_iteration_once():
+    source = symjvp.compile(lorenz96, symjvp.Spec((400,))).source("vjp")
+    ranges = [tuple(map(int, r)) for r in re.findall(r"^    for i0 in p?range\((\d+), (\d+)\)", source, re.M)]
+    assert sorted(ranges)[0][0] == 0 and sorted(ranges)[-1][1] == 400
+    assert all(a[1] == b[0] for a, b in zip(sorted(ranges), sorted(ranges)[1:])), ranges
+
+
+def _stencils(u):
+    padded = np.pad(u, 2)
+    return np.roll(u, 3) * np.concatenate([u[5:], u[:5] ** 2]) + padded[4:] - padded[:-4] * np.roll(u, -7)
+
+
+def test_split_and_unsplit_kernels_agree(monkeypatch):
+    u, v = np.random.default_rng(3).random((2, 60))
+    split = symjvp.Compiled(_stencils, u, disk_cache=False)
+    assert "interior" in split.source("jvp") and "interior" in split.source("vjp")
+    monkeypatch.setattr(boundaries, "SPLIT_MIN_TRIPS", 10**9)
+    unsplit = symjvp.Compiled(_stencils, u, disk_cache=False)
+    assert "interior" not in unsplit.source("jvp") + unsplit.source("vjp")
+    # The terms may be summed in another order (contracted multiply-adds), hence not bit-equal.
+    np.testing.assert_allclose(split.jvp(u, v)[1], unsplit.jvp(u, v)[1], rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(split.vjp(u, v)[1], unsplit.vjp(u, v)[1], rtol=1e-13, atol=1e-15)
+
+
+def test_large_buffers_are_allocated_by_the_caller():
+    source = symjvp.compile(exp_row_sums, symjvp.Spec((2000, 2000))).source("vjp")
+    assert source.splitlines()[1] == "def vjp_kernel(x, u, out1):"
+    assert re.findall(r"np\.empty\((\d+)", source) == ["2000"]
+
+
+def test_caller_allocated_buffers_give_the_same_results(monkeypatch):
+    x, v = np.random.default_rng(4).random((2, 5, 7))
+    expected = symjvp.Compiled(exp_row_sums, x, disk_cache=False).vjp(x, v[:, 0])
+    monkeypatch.setattr(lowering, "CALLER_ALLOCATES_BYTES", 0)
+    passed_in = symjvp.Compiled(exp_row_sums, x, disk_cache=False)
+    assert "def vjp_kernel(x, u, out0, out1):" in passed_in.source("vjp")
+    np.testing.assert_array_equal(passed_in.vjp(x, v[:, 0])[1], expected[1])
+    np.testing.assert_array_equal(passed_in.vjp(x, v[:, 0])[0], expected[0])

@@ -21,7 +21,7 @@ _OVERFLOW = 709.782712893383973096  # largest x with exp(x) finite
 _UNDERFLOW = -745.1332191019412076  # below this exp(x) rounds to 0
 
 
-@njit(inline="always", fastmath={"contract"})
+@njit(fastmath={"contract"})
 def fast_exp(x):
     k = np.floor(x * _INV_LN2 + 0.5)
     r = (x - k * _LN2_HI) - k * _LN2_LO
@@ -67,6 +67,6 @@ def fast_exp(x):
     return x if x != x else y
 
 
-@njit(inline="always", fastmath={"contract"})
+@njit(fastmath={"contract"})
 def fast_sigmoid(x):
     return 1.0 / (1.0 + fast_exp(-x))

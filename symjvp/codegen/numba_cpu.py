@@ -46,7 +46,8 @@ def _emit_nest(nest, out, indent):
         out.append(f"{pad}# {nest.comment}")
     for k, (var, extent) in enumerate(nest.outer):
         loop = "prange" if k == 0 and nest.parallel else "range"
-        out.append(f"{pad}for {var} in {loop}({extent}):")
+        bounds = f"{extent.start}, {extent.stop}" if isinstance(extent, range) else extent
+        out.append(f"{pad}for {var} in {loop}({bounds}):")
         indent += 1
         pad = "    " * indent
     if nest.inner:
@@ -83,8 +84,10 @@ def _emit_stores(stores, out, pad, print_expression):
 def kernel_source(kernel):
     """The Python source of ``kernel``: one function, loop nests in order."""
     out = [f"# {line}" for line in kernel.header.splitlines()]
-    out.append(f"def {kernel.name}({', '.join(b.name for b in kernel.arguments)}):")
+    out.append(f"def {kernel.name}({', '.join(b.name for b in kernel.parameters)}):")
     for buffer in kernel.temporaries:
+        if buffer.passed_in:
+            continue
         alloc = "np.zeros" if buffer.zero_init else "np.empty"
         out.append(f"    {buffer.name} = {alloc}({buffer.size}, dtype={dtype_literal(buffer.dtype)})")
     for nest in kernel.nests:

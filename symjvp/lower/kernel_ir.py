@@ -63,6 +63,10 @@ def loop_variable(name):
     return sp.Symbol(name, integer=True, nonnegative=True)
 
 
+def loop_trips(extent):
+    return len(extent) if isinstance(extent, range) else extent
+
+
 @dataclass
 class Buffer:
     """A flat array the kernel reads or writes."""
@@ -72,6 +76,8 @@ class Buffer:
     dtype: np.dtype
     role: str  # "argument", "temporary" or "output"
     zero_init: bool = False
+    #: Allocated by the caller (NumPy) and passed in: see lowering.CALLER_ALLOCATES_BYTES.
+    passed_in: bool = False
 
     @property
     def symbol(self):
@@ -81,6 +87,9 @@ class Buffer:
 @dataclass
 class Nest:
     """``for outer: [for inner: update accumulators]; store``.
+
+    A loop is ``(variable, extent)``: ``extent`` is a trip count, or a
+    ``range`` when the loop covers only part of its axis (boundaries.py).
 
     ``inner_assignments``, ``updates`` and ``inner_stores`` run in the innermost loop,
     ``assignments`` and ``stores`` once per outer iteration (after the inner
@@ -101,7 +110,7 @@ class Nest:
 
     @property
     def trip_count(self):
-        return int(np.prod([n for _, n in self.outer + self.inner], dtype=np.int64))
+        return int(np.prod([loop_trips(n) for _, n in self.outer + self.inner], dtype=np.int64))
 
 
 @dataclass
@@ -116,3 +125,8 @@ class Kernel:
     @property
     def parallel(self):
         return any(n.parallel for n in self.nests)
+
+    @property
+    def parameters(self):
+        """The kernel's parameters: its arguments, then the buffers its caller allocates."""
+        return self.arguments + [b for b in self.temporaries if b.passed_in]

@@ -19,7 +19,8 @@ import sympy as sp
 
 from ..graph import elementwise as E
 from ..graph import ops
-from .kernel_ir import Buffer, Kernel, Nest, floordiv, imod, index_equal, loop_variable
+from .boundaries import split_boundaries
+from .kernel_ir import Buffer, Kernel, Nest, floordiv, imod, index_equal, loop_trips, loop_variable
 
 #: Below this many iterations a nest runs on one thread: waking the pool costs more.
 PARALLEL_MIN_TRIPS = 1 << 17
@@ -28,6 +29,10 @@ PARALLEL_MIN_TRIPS = 1 << 17
 UNROLL_MAX_TRIPS = 64
 #: ... as long as the unrolled code stays under this many operations (CSE time grows fast).
 UNROLL_MAX_OPERATIONS = 3000
+#: Buffers of at least this many bytes are allocated by the caller with NumPy, which asks
+#: the kernel for transparent huge pages; Numba's own allocation of a 32 MB output costs
+#: thousands of 4 KiB page faults, several times the arithmetic of a fused kernel.
+CALLER_ALLOCATES_BYTES = 1 << 20
 #: Reductions over at most this many terms are written out inline (x[i,0]*w[0] + x[i,1]*w[1])
 #: instead of getting a loop and a buffer of their own.
 INLINE_REDUCTION_TERMS = 8
@@ -330,9 +335,9 @@ class _Lowering:
             name_ = f"out{taken_out}" if is_output else f"buf{len(temporaries) - taken_out}"
             taken_out += is_output
             zero = isinstance(node.op, ops.ScatterAdd)
-            temporaries.append(
-                Buffer(name_, node.size, node.dtype, "output" if is_output else "temporary", zero_init=zero)
-            )
+            role = "output" if is_output else "temporary"
+            passed_in = node.size * np.dtype(node.dtype).itemsize >= CALLER_ALLOCATES_BYTES
+            temporaries.append(Buffer(name_, node.size, node.dtype, role, zero_init=zero, passed_in=passed_in))
             self.store_name[id(node)] = name_
             if id(node) not in self.read_name:
                 self.read_name[id(node)] = name_
@@ -354,6 +359,7 @@ class _Lowering:
                 nests.append(self._reduce_nest(signature[1], signature[2], members, extra))
             else:
                 nests.append(self._scatter_nest(members[0]))
+        nests = [piece for nest in nests for piece in split_boundaries(nest, self._parallel)]
         outputs = [self.store_name[id(o)] for o in self.graph.outputs if o is not None]
         return Kernel(name, self.arguments, temporaries, outputs, nests, header)
 
@@ -387,7 +393,7 @@ class _Lowering:
 
     @staticmethod
     def _parallel(nest):
-        return bool(nest.outer) and nest.outer[0][1] > 1 and nest.trip_count >= PARALLEL_MIN_TRIPS
+        return bool(nest.outer) and loop_trips(nest.outer[0][1]) > 1 and nest.trip_count >= PARALLEL_MIN_TRIPS
 
     def _body_operations(self, shape, members):
         """Operations in one iteration of a map nest over ``shape`` (to bound unrolling)."""

@@ -126,7 +126,14 @@ class Specialization:
             return None
         meta, constants, path = found
         program = KernelProgram(
-            meta["name"], meta["source"], meta["parallel"], meta["specs"], meta["present"], meta["copies"], constants
+            meta["name"],
+            meta["source"],
+            meta["parallel"],
+            meta["specs"],
+            meta["present"],
+            meta["copies"],
+            constants,
+            meta["buffers"],
         )
         program.module_path = path
         return program
@@ -292,9 +299,15 @@ class Compiled:
         if program.present != [True] or not single_output:
             return
         fn, constants, shape = program.fn, program.constants, program.specs[0][0]
+        if program.buffers:
 
-        def call(x):
-            return fn(x.reshape(-1), *constants)[0].reshape(shape)
+            def call(x):
+                return fn(x.reshape(-1), *program.after_inputs())[0].reshape(shape)
+
+        else:
+
+            def call(x):
+                return fn(x.reshape(-1), *constants)[0].reshape(shape)
 
         self._fast[kind] = (arrays[0].shape, arrays[0].dtype, call)
 

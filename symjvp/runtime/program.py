@@ -9,7 +9,7 @@ import numpy as np
 
 
 class KernelProgram:
-    def __init__(self, name, source, parallel, specs, present, copies, constants):
+    def __init__(self, name, source, parallel, specs, present, copies, constants, buffers=()):
         self.name = name
         self.source = source
         self.parallel = parallel
@@ -18,6 +18,8 @@ class KernelProgram:
         self.present = list(present)
         self.copies = list(copies)
         self.constants = list(constants)
+        #: (size, dtype, zeroed) of the large buffers the kernel takes after the constants.
+        self.buffers = [(int(size), np.dtype(dtype), bool(zeroed)) for size, dtype, zeroed in buffers]
         self.module_path = None
         self._fn = None
 
@@ -34,7 +36,8 @@ class KernelProgram:
                 first.setdefault(id(out), k)
         specs = [graph.output_spec(k) for k in range(len(graph.outputs))]
         present = [out is not None for out in graph.outputs]
-        return cls(name, kernel_source(ir), ir.parallel, specs, present, copies, constants)
+        buffers = [(b.size, b.dtype, b.zero_init) for b in ir.temporaries if b.passed_in]
+        return cls(name, kernel_source(ir), ir.parallel, specs, present, copies, constants, buffers)
 
     def metadata(self):
         return {
@@ -43,6 +46,7 @@ class KernelProgram:
             "specs": [[list(shape), dtype.str] for shape, dtype in self.specs],
             "present": self.present,
             "copies": self.copies,
+            "buffers": [[size, dtype.str, zeroed] for size, dtype, zeroed in self.buffers],
         }
 
     @property
@@ -56,8 +60,14 @@ class KernelProgram:
                 self._fn = compile_source(self.source, self.name, self.parallel)
         return self._fn
 
+    def after_inputs(self):
+        """What the kernel takes after the inputs: constants, then fresh buffers."""
+        if not self.buffers:
+            return self.constants
+        return self.constants + [(np.zeros if zeroed else np.empty)(size, dtype) for size, dtype, zeroed in self.buffers]
+
     def __call__(self, flat_inputs):
-        computed = iter(self.fn(*flat_inputs, *self.constants) if any(self.present) else ())
+        computed = iter(self.fn(*flat_inputs, *self.after_inputs()) if any(self.present) else ())
         results = []
         for (shape, dtype), present, copy in zip(self.specs, self.present, self.copies):
             if not present:

@@ -1,7 +1,6 @@
 # symjvp vjp kernel of exp_reducer(x: (500, 300) float64)
-def vjp_kernel(x, u):
+def vjp_kernel(x, u, out1):
     out0 = np.empty(500, dtype=np.float64)
-    out1 = np.empty(150000, dtype=np.float64)
     for i0 in prange(500):
         acc0 = 0.0
         for r0 in range(300):
