@@ -330,3 +330,45 @@ def test_changed_captured_scalar_is_never_used_stale():
     for scale in (2.0, 3.0):
         results.append(symjvp.jvp(lambda x: x * scale, np.ones(1), np.ones(1))[1][0])
     assert results == [2.0, 3.0]
+
+
+def _quadratic_rates(y):
+    return np.array([y[0] * y[1], y[1] ** 2 - y[2], 3.0 * y[2]])
+
+
+def _quadratic_rates_jacobian(y):
+    return np.array([[y[1], y[0], 0.0], [0.0, 2 * y[1], -1.0], [0.0, 0.0, 3.0]])
+
+
+@pytest.fixture(scope="module")
+def warm_rates_kernel():
+    """A compiled function whose jacobian already took the thin path for repeated calls."""
+    k = symjvp.compile(_quadratic_rates, np.ones(3))
+    for _ in range(2):
+        k.jacobian(np.ones(3))
+    return k
+
+
+def test_repeated_jacobian_calls_give_fresh_arrays(warm_rates_kernel):
+    first = warm_rates_kernel.jacobian(np.array([1.0, 2.0, 3.0]))
+    second = warm_rates_kernel.jacobian(np.array([4.0, 5.0, 6.0]))
+    np.testing.assert_array_equal(first, _quadratic_rates_jacobian([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(second, _quadratic_rates_jacobian([4.0, 5.0, 6.0]))
+
+
+def test_after_repeated_calls_a_strided_input_is_still_read_correctly(warm_rates_kernel):
+    strided = np.array([1.0, 0.0, 2.0, 0.0, 3.0, 0.0])[::2]
+    np.testing.assert_array_equal(warm_rates_kernel.jacobian(strided), _quadratic_rates_jacobian([1.0, 2.0, 3.0]))
+
+
+def test_after_repeated_calls_other_dtypes_and_lists_are_still_validated(warm_rates_kernel):
+    np.testing.assert_array_equal(warm_rates_kernel.jacobian([1.0, 2.0, 3.0]), _quadratic_rates_jacobian([1, 2, 3]))
+    with pytest.raises(TypeError, match="float"):
+        warm_rates_kernel.jacobian(np.array([1, 2, 3]))
+
+
+def test_after_repeated_calls_another_shape_gets_its_own_kernel(warm_rates_kernel):
+    longer = warm_rates_kernel.jacobian(np.array([1.0, 2.0, 3.0, 4.0]))
+    np.testing.assert_array_equal(longer[:, :3], _quadratic_rates_jacobian([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(longer[:, 3], 0.0)
+    np.testing.assert_array_equal(warm_rates_kernel.jacobian(np.ones(3)), _quadratic_rates_jacobian([1, 1, 1]))

@@ -85,6 +85,9 @@ def kernel_source(kernel):
     """The Python source of ``kernel``: one function, loop nests in order."""
     out = [f"# {line}" for line in kernel.header.splitlines()]
     out.append(f"def {kernel.name}({', '.join(b.name for b in kernel.parameters)}):")
+    for buffer in kernel.arguments:
+        if buffer.shape is not None and len(buffer.shape) != 1:
+            out.append(f"    {buffer.name} = {buffer.name}.reshape(-1)")
     for buffer in kernel.temporaries:
         if buffer.passed_in:
             continue
@@ -92,8 +95,10 @@ def kernel_source(kernel):
         out.append(f"    {buffer.name} = {alloc}({buffer.size}, dtype={dtype_literal(buffer.dtype)})")
     for nest in kernel.nests:
         _emit_nest(nest, out, 1)
-    returned = ", ".join(kernel.outputs)
-    out.append(f"    return ({returned}{',' if len(kernel.outputs) == 1 else ''})")
+    shapes = {b.name: b.shape for b in kernel.temporaries}
+    returned = [name if len(shapes[name]) == 1 else f"{name}.reshape({tuple(shapes[name])})" for name in kernel.outputs]
+    # One output is returned bare: boxing a tuple around it costs a Python call measurably.
+    out.append(f"    return {returned[0]}" if len(returned) == 1 else f"    return ({', '.join(returned)})")
     return "\n".join(out) + "\n"
 
 

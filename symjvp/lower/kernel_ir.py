@@ -78,6 +78,9 @@ class Buffer:
     zero_init: bool = False
     #: Allocated by the caller (NumPy) and passed in: see lowering.CALLER_ALLOCATES_BYTES.
     passed_in: bool = False
+    #: The array's own shape for inputs and outputs, which the kernel takes and returns
+    #: as they are (no reshaping around a call); None for a flat constant or temporary.
+    shape: tuple = None
 
     @property
     def symbol(self):

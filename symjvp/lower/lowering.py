@@ -129,7 +129,7 @@ class _Lowering:
         self.table_name = {}
         self.taken = set()
         for x in graph.inputs:
-            self._argument(x, _identifier(x.op.name, self.taken))
+            self._argument(x, _identifier(x.op.name, self.taken), shape=x.shape)
         self.constants = []
         for node in self.order:
             if isinstance(node.op, ops.Constant):
@@ -143,10 +143,10 @@ class _Lowering:
                 self.constants.append(table)
         self.materialized = self._choose_materialized()
 
-    def _argument(self, node, name):
+    def _argument(self, node, name, shape=None):
         """A kernel argument; user names were made distinct from internal ones by ``_identifier``."""
         self.read_name[id(node)] = name
-        self.arguments.append(Buffer(name, node.size, node.dtype, "argument"))
+        self.arguments.append(Buffer(name, node.size, node.dtype, "argument", shape=shape))
 
     # ------------------------------------------------------------ planning
 
@@ -337,7 +337,8 @@ class _Lowering:
             zero = isinstance(node.op, ops.ScatterAdd)
             role = "output" if is_output else "temporary"
             passed_in = node.size * np.dtype(node.dtype).itemsize >= CALLER_ALLOCATES_BYTES
-            temporaries.append(Buffer(name_, node.size, node.dtype, role, zero_init=zero, passed_in=passed_in))
+            shape = node.shape if is_output else None
+            temporaries.append(Buffer(name_, node.size, node.dtype, role, zero, passed_in, shape))
             self.store_name[id(node)] = name_
             if id(node) not in self.read_name:
                 self.read_name[id(node)] = name_

@@ -170,8 +170,8 @@ class Specialization:
         return position not in self.dependence[output]
 
 
-def _flat(arrays):
-    return [np.ascontiguousarray(a).reshape(-1) for a in arrays]
+def _contiguous(arrays):
+    return [np.ascontiguousarray(a) for a in arrays]
 
 
 class Compiled:
@@ -189,8 +189,8 @@ class Compiled:
         self.names = validate.parameter_names(func, self.n_inputs)
         self.__name__ = getattr(func, "__name__", "function")
         self._specializations = {}
-        #: kind -> (shape, dtype, call): the thin path for repeated calls with one array.
-        self._fast = {}
+        #: kind -> the thin path for repeated calls with one array (see _remember).
+        self._thin = {}
         self._fingerprint = _fingerprint if _fingerprint is not None else fingerprint(func)
         self._disk = _disk_cache() if disk_cache and self._fingerprint is not None else None
         specs = []
@@ -275,49 +275,35 @@ class Compiled:
 
     # ------------------------------------------------------------ evaluation
 
-    def _fast_call(self, kind, x):
-        """The thin path: one C-contiguous array of the last signature, one computed output.
-
-        It skips re-validation, whose cost would dominate a small kernel; any
-        other call takes the full path, which re-creates it.
-        """
-        fast = self._fast.get(kind)
-        if (
-            fast is not None
-            and type(x) is np.ndarray
-            and x.shape == fast[0]
-            and x.dtype is fast[1]
-            and x.flags.c_contiguous
-        ):
-            return fast[2]
-        return None
-
     def _remember(self, kind, spec, arrays, single_output):
+        """Keep a thin path for ``kind``: one C-contiguous array like this one in, one computed output.
+
+        It skips re-validation, whose cost would dominate a small kernel, and
+        returns None for anything else, which then takes the full path.
+        """
         if self.n_inputs != 1 or not arrays[0].flags.c_contiguous:
             return
         program = spec.program(kind)
         if program.present != [True] or not single_output:
             return
-        fn, constants, shape = program.fn, program.constants, program.specs[0][0]
-        if program.buffers:
+        fn, after_inputs, constants = program.fn, program.after_inputs, program.constants
+        shape, dtype, fresh_buffers = arrays[0].shape, arrays[0].dtype, bool(program.buffers)
 
-            def call(x):
-                return fn(x.reshape(-1), *program.after_inputs())[0].reshape(shape)
+        def thin(x):
+            if type(x) is np.ndarray and x.shape == shape and x.dtype is dtype and x.flags.c_contiguous:
+                return fn(x, *after_inputs()) if fresh_buffers else fn(x, *constants)
+            return None
 
-        else:
-
-            def call(x):
-                return fn(x.reshape(-1), *constants)[0].reshape(shape)
-
-        self._fast[kind] = (arrays[0].shape, arrays[0].dtype, call)
+        self._thin[kind] = thin
 
     def __call__(self, *inputs):
-        if len(inputs) == 1:
-            fast = self._fast_call("primal", inputs[0])
-            if fast is not None:
-                return fast(inputs[0])
+        thin = self._thin.get("primal")
+        if thin is not None and len(inputs) == 1:
+            result = thin(inputs[0])
+            if result is not None:
+                return result
         spec, arrays = self._inputs(inputs if len(inputs) != 1 else inputs[0])
-        result = self._outputs(spec, spec.program("primal")(_flat(arrays)))
+        result = self._outputs(spec, spec.program("primal")(_contiguous(arrays)))
         self._remember("primal", spec, arrays, not spec.is_tuple_output)
         return result
 
@@ -339,7 +325,7 @@ class Compiled:
         )
         if strict:
             self._check_strict_any(spec, "jvp")
-        results = spec.program("jvp")(_flat(arrays + tangents))
+        results = spec.program("jvp")(_contiguous(arrays + tangents))
         n = len(spec.out_specs)
         return self._outputs(spec, results[:n]), self._outputs(spec, results[n:])
 
@@ -361,20 +347,21 @@ class Compiled:
         )
         if strict:
             self._check_strict_any(spec, "vjp")
-        results = spec.program("vjp")(_flat(arrays + cotangents))
+        results = spec.program("vjp")(_contiguous(arrays + cotangents))
         n = len(spec.out_specs)
         return self._outputs(spec, results[:n]), self._per_wrt(results[n:], single)
 
     def jacobian(self, inputs, *, strict=False, _single=None):
-        if not strict and _single is None:
-            fast = self._fast_call("jacobian", inputs)
-            if fast is not None:
-                return fast(inputs)
+        thin = self._thin.get("jacobian")
+        if thin is not None and not strict and _single is None:
+            result = thin(inputs)
+            if result is not None:
+                return result
         spec, arrays = self._inputs(inputs)
         single = self._wrt_single if _single is None else _single
         if strict:
             self._check_strict_pairs(spec, "jacobian")
-        blocks = spec.program("jacobian")(_flat(arrays))
+        blocks = spec.program("jacobian")(_contiguous(arrays))
         if _single is None and single:
             self._remember("jacobian", spec, arrays, not spec.is_tuple_output)
         return self._blocks(spec, blocks, single, spec.is_tuple_output)
@@ -392,7 +379,7 @@ class Compiled:
         gradient = spec.gradient()
         if strict:
             self._check_strict_pairs(gradient, "hessian", of="the gradient of ")
-        blocks = gradient.program("jacobian")(_flat(arrays))
+        blocks = gradient.program("jacobian")(_contiguous(arrays))
         return self._blocks(gradient, blocks, single, not single)
 
     def hvp(self, inputs, v=None, *, strict=False, _single=None, _kind="hvp"):
@@ -408,9 +395,9 @@ class Compiled:
         if strict:
             self._check_strict_any(spec, _kind)
             self._check_strict_any(gradient, _kind, of="the gradient of ")
-        value = spec.program("primal")(_flat(arrays))
+        value = spec.program("primal")(_contiguous(arrays))
         program = gradient.program("jvp" if _kind == "hvp" else "vjp")
-        results = program(_flat(arrays + vectors))
+        results = program(_contiguous(arrays + vectors))
         n = len(gradient.out_specs)
         return self._outputs(spec, value), self._per_wrt(results[n:], single)
 

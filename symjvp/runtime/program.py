@@ -66,8 +66,9 @@ class KernelProgram:
             return self.constants
         return self.constants + [(np.zeros if zeroed else np.empty)(size, dtype) for size, dtype, zeroed in self.buffers]
 
-    def __call__(self, flat_inputs):
-        computed = iter(self.fn(*flat_inputs, *self.after_inputs()) if any(self.present) else ())
+    def __call__(self, inputs):
+        computed = self.fn(*inputs, *self.after_inputs()) if any(self.present) else ()
+        computed = iter((computed,) if sum(self.present) == 1 else computed)
         results = []
         for (shape, dtype), present, copy in zip(self.specs, self.present, self.copies):
             if not present:

@@ -1,5 +1,7 @@
 # symjvp jvp kernel of double_row_sum(x: (3, 2) float64)
 def jvp_kernel(x, v_x):
+    x = x.reshape(-1)
+    v_x = v_x.reshape(-1)
     out0 = np.empty(3, dtype=np.float64)
     out1 = np.empty(3, dtype=np.float64)
     # unrolled

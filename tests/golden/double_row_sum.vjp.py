@@ -1,5 +1,6 @@
 # symjvp vjp kernel of double_row_sum(x: (3, 2) float64)
 def vjp_kernel(x, u):
+    x = x.reshape(-1)
     out0 = np.empty(3, dtype=np.float64)
     out1 = np.empty(6, dtype=np.float64)
     # unrolled
@@ -16,4 +17,4 @@ def vjp_kernel(x, u):
     out1[3] = t1
     out1[4] = t2
     out1[5] = t2
-    return (out0, out1)
+    return (out0, out1.reshape((3, 2)))

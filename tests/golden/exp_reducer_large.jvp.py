@@ -1,5 +1,7 @@
 # symjvp jvp kernel of exp_reducer(x: (500, 300) float64)
 def jvp_kernel(x, v_x):
+    x = x.reshape(-1)
+    v_x = v_x.reshape(-1)
     out0 = np.empty(500, dtype=np.float64)
     out1 = np.empty(500, dtype=np.float64)
     for i0 in prange(500):

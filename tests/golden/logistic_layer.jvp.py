@@ -1,5 +1,6 @@
 # symjvp jvp kernel of logistic_layer(X: (50, 2) float64, w: (2,) float64)
 def jvp_kernel(X, w, v_w):
+    X = X.reshape(-1)
     out0 = np.empty(50, dtype=np.float64)
     out1 = np.empty(50, dtype=np.float64)
     # unrolled

@@ -1,5 +1,6 @@
 # symjvp vjp kernel of logistic_layer(X: (50, 2) float64, w: (2,) float64)
 def vjp_kernel(X, w, u):
+    X = X.reshape(-1)
     out0 = np.empty(50, dtype=np.float64)
     buf0 = np.empty(50, dtype=np.float64)
     out1 = np.empty(2, dtype=np.float64)

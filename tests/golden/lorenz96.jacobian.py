@@ -13,4 +13,4 @@ def jacobian_kernel(u):
     for i0 in range(99, 100):
         for i1 in range(100):
             out0[np.uintp(100*i0 + i1)] = (-((1) if (((i1 == i0 + 98)) if (i0 < 2) else ((i1 == i0 - 2))) else (0)) + ((1) if (((i1 == i0 + 1)) if (i0 < 99) else ((i1 == i0 - 99))) else (0)))*u[np.uintp(((i0 + 99) if (i0 < 1) else (i0 - 1)))] + (u[np.uintp(((i0 + 1) if (i0 < 99) else (i0 - 99)))] - u[np.uintp(((i0 + 98) if (i0 < 2) else (i0 - 2)))])*((1) if (((i1 == i0 + 99)) if (i0 < 1) else ((i1 == i0 - 1))) else (0)) - ((1) if (i1 == i0) else (0))
-    return (out0,)
+    return out0.reshape((100, 100))

@@ -10,4 +10,4 @@ def primal_kernel(u):
     # boundary iterations
     for i0 in range(99, 100):
         out0[np.uintp(i0)] = (u[np.uintp(((i0 + 1) if (i0 < 99) else (i0 - 99)))] - u[np.uintp(((i0 + 98) if (i0 < 2) else (i0 - 2)))])*u[np.uintp(((i0 + 99) if (i0 < 1) else (i0 - 1)))] - u[np.uintp(i0)] + 8
-    return (out0,)
+    return out0

@@ -14,4 +14,4 @@ def jacobian_kernel(y):
     out0[6] = 0
     out0[7] = t2
     out0[8] = 0
-    return (out0,)
+    return out0.reshape((3, 3))

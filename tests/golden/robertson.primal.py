@@ -8,4 +8,4 @@ def primal_kernel(y):
     out0[0] = -t0 + t1
     out0[1] = t0 - t1 - t2
     out0[2] = t2
-    return (out0,)
+    return out0
