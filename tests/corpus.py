@@ -9,6 +9,9 @@ import numpy as np
 
 A_CONST = np.linspace(-1.0, 1.0, 12).reshape(3, 4)
 IDX = np.array([2, 0, 1, 2])
+#: 8 x 10 with 14 non-zeros: multiplied through its non-zeros only (graph/build.py).
+SPARSE_CONST = np.zeros((8, 10))
+SPARSE_CONST[[0, 0, 1, 2, 3, 3, 4, 5, 5, 6, 7, 7, 7, 2], [0, 9, 1, 2, 3, 5, 4, 5, 7, 6, 7, 8, 0, 9]] = np.arange(1.0, 15.0) / 7
 
 
 def _const(xp, array):
@@ -34,6 +37,10 @@ CORPUS = {
     "matmul_matrix_vector": (lambda xp: lambda A, x: xp.tanh(A @ x), [(3, 4), (4,)]),
     "matmul_batched": (lambda xp: lambda A, B: (A @ B).sin(), [(2, 3, 4), (2, 4, 2)]),
     "matmul_constant": (lambda xp: lambda x: _const(xp, A_CONST) @ xp.sin(x), [(4,)]),
+    "matmul_sparse_constant": (
+        lambda xp: lambda x, y: _const(xp, SPARSE_CONST) @ xp.sin(x) + (y @ _const(xp, SPARSE_CONST).T).sum(dim=0),
+        [(10,), (3, 10)],
+    ),
     "einsum_bilinear": (lambda xp: lambda x, y: xp.einsum("ij,jk,ik->i", x, y, x @ y), [(2, 3), (3, 2)]),
     "transpose_and_mean": (lambda xp: lambda x: (x.T * x.T).mean(dim=0), [(3, 4)]),
     "keepdim_softmax": (

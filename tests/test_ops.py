@@ -12,6 +12,9 @@ import symjvp
 from oracles import assert_close, central_difference_jvp, inner
 
 C = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+#: Sparse enough to be multiplied through its non-zeros only (graph/build.py).
+S = np.zeros((8, 10))
+S[[0, 0, 1, 2, 3, 3, 4, 5, 5, 6, 7, 7, 7, 2], [0, 9, 1, 2, 3, 5, 4, 5, 7, 6, 7, 8, 0, 9]] = np.arange(1.0, 15.0) / 7
 IDX = np.array([[1, 0], [1, 1]])
 MASK = np.array([True, False, True])
 
@@ -56,6 +59,7 @@ CASES = {
     "dot_variants": (lambda x, y: np.dot(x, y) + np.dot(x[0], y[:, 0]) + np.dot(x, y[:, 1]).sum(), [(2, 3), (3, 2)]),
     "matmul_with_constant_both_sides": (lambda x: C @ x @ C + (x.T @ x).sum(), [(3, 2)]),
     "matmul_vector_matrix": (lambda v, M: v @ M + M.T @ v, [(3,), (3, 2)]),
+    "matmul_with_sparse_constant": (lambda x, y: S @ np.sin(x) + (y @ S.T).sum(axis=0) + S @ (S.T @ (S @ x)), [(10,), (3, 10)]),
     "matmul_batch_broadcast": (lambda a, b: np.matmul(a, b), [(1, 2, 3), (4, 3, 2)]),
     "einsum_forms": (
         lambda x, y: np.einsum("ij,jk->ik", x, y) + np.einsum("ij->ji", x @ y).T * 0.5 + np.einsum("...j,...j", x, x)[:, None],

@@ -1,10 +1,13 @@
 """symjvp.vmap: per-point functions over a batch; per-point Jacobians from one kernel."""
 
+import re
+
 import numpy as np
 import pytest
 
 import symjvp
 from bundle_adjustment import reprojection
+from mass_action import mass_action
 
 
 def robertson(y):
@@ -64,3 +67,28 @@ def test_bundle_adjustment_jacobian_per_observation():
 def test_batch_axes_of_different_sizes_are_a_shape_error():
     with pytest.raises(symjvp.ShapeError, match="batch axes"):
         symjvp.vmap(lambda a, b: a * b)(np.ones((3, 2)), np.ones((4, 2)))
+
+
+def test_per_point_jacobian_with_a_shared_argument_and_batch_axis_1():
+    """in_axes=(1, None): point p is column p of xs; A is read whole by every point."""
+    rng = np.random.default_rng(4)
+    A, xs = rng.random((2, 3)), rng.random((3, 6))
+
+    def model(x, A):
+        return np.tanh(A @ x) * x[0]
+
+    J = symjvp.compile(symjvp.vmap(model, in_axes=(1, None)), xs, A, wrt=0).jacobian((xs, A))
+    assert J.shape == (6, 2, 3)
+    for p in (0, 5):
+        np.testing.assert_allclose(J[p], symjvp.jacobian(lambda x: model(x, A), xs[:, p]), rtol=1e-13)
+
+
+def test_per_point_jacobian_stores_only_structural_non_zeros():
+    Y = np.random.default_rng(5).uniform(0.5, 1.5, (4, 20))
+    k = symjvp.compile(symjvp.vmap(mass_action), Y)
+    source = k.source("jacobian")
+    stores = len(re.findall(r"^        view1\[\d+\] = ", source, re.M))
+    J = k.jacobian(Y)
+    assert stores == np.count_nonzero(J[0]) < J[0].size / 2
+    assert "table" not in source and " if " not in source
+    np.testing.assert_allclose(J[2], symjvp.jacobian(mass_action, Y[2]), rtol=1e-12, atol=1e-15)

@@ -50,6 +50,9 @@ def _emit_nest(nest, out, indent):
         out.append(f"{pad}for {var} in {loop}({bounds}):")
         indent += 1
         pad = "    " * indent
+    for view, buffer, start, length in nest.views:
+        begin = print_expression(start)
+        out.append(f"{pad}{view} = {buffer}[{begin}:{begin} + {length}]")
     if nest.inner:
         for acc, kind in nest.accumulators:
             out.append(f"{pad}{acc} = {_INIT[kind]}")

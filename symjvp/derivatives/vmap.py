@@ -12,6 +12,7 @@ from ..graph import build
 from ..graph.node import Graph
 from .batching import batch
 from .transforms import jacobian_graph
+from ..lower.per_point import PerPoint
 
 
 def _axes(in_axes, count):
@@ -124,7 +125,8 @@ class VMapped:
                 final.append(None)
             else:
                 final.append(out if batched else build.broadcast_to(out, (size,) + out.shape))
-        return Graph(inputs, final, zero)
+        axes = [None if a is None else a % x.ndim for x, a in zip(inputs, _axes(self.in_axes, len(inputs)))]
+        return Graph(inputs, final, zero, per_point=PerPoint(blocks, axes, size))
 
 
 def vmap(func, in_axes=0, out_axes=0):

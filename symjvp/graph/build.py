@@ -113,8 +113,17 @@ def add(*nodes):
     return ew(sp.Add(*E.A[: len(nodes)]), *nodes)
 
 
+#: A captured matrix with at most this fraction of non-zeros is multiplied by its
+#: non-zeros only (a stoichiometric matrix, a finite-difference stencil, an incidence matrix).
+SPARSE_DENSITY = 0.25
+SPARSE_MIN_SIZE = 64
+
+
 def contract(specs, out, sizes, *operands):
     specs, sizes = tuple(specs), dict(sizes)
+    sparse = _sparse_constant_product(specs, out, sizes, operands)
+    if sparse is not None:
+        return sparse
     used = set(out).union(*specs)
     sizes = tuple(sorted((c, int(n)) for c, n in sizes.items() if c in used))
     shape = tuple(dict(sizes)[c] for c in out)
@@ -125,6 +134,38 @@ def contract(specs, out, sizes, *operands):
     if len(operands) == 1 and isinstance(operands[0].op, ops.Fill) and set(specs[0]) <= set(out):
         return fill(operands[0].op.value, shape, operands[0].dtype)
     return make(ops.Contract(specs, out, sizes), *operands)
+
+
+def _sparse_constant_product(specs, out, sizes, operands):
+    """``A @ x`` for a sparse captured matrix ``A`` as a gather, a scale and a scatter-add.
+
+    Only its non-zeros (row, column, value) are visited, so the products with
+    zeros vanish from the kernels; with a dense loop they cost a multiply-add each.
+    """
+    if len(operands) != 2:
+        return None
+    for k in (0, 1):
+        matrix, x = operands[k], operands[1 - k]
+        matrix_spec, x_spec = specs[k], specs[1 - k]
+        if not isinstance(matrix.op, ops.Constant) or isinstance(x.op, ops.Constant) or len(matrix_spec) != 2:
+            continue
+        kept, summed = matrix_spec
+        if kept == summed or kept not in out or summed in out or summed not in x_spec or kept in x_spec:
+            continue
+        if len(set(x_spec)) != len(x_spec) or not set(x_spec) - {summed} <= set(out):
+            continue
+        values = matrix.op.value.array
+        if values.size < SPARSE_MIN_SIZE or np.count_nonzero(values) > SPARSE_DENSITY * values.size:
+            continue
+        rows, columns = np.nonzero(values)
+        axis = x_spec.index(summed)
+        picked = gather(x, axis, columns)
+        scale = (1,) * axis + (len(rows),) + (1,) * (x.ndim - axis - 1)
+        scaled = ew(E.A[0] * E.A[1], picked, constant(values[rows, columns].reshape(scale)))
+        scattered = scatter_add(scaled, axis, ops.ConstArray(rows.astype(np.int64)), values.shape[0])
+        scattered_spec = x_spec.replace(summed, kept)
+        return contract((scattered_spec,), out, sizes, scattered)
+    return None
 
 
 def letters(n, avoid=""):

@@ -87,10 +87,12 @@ class Graph:
     ``zero_shapes`` gives the shape and dtype of those.
     """
 
-    def __init__(self, inputs, outputs, zero_specs=None):
+    def __init__(self, inputs, outputs, zero_specs=None, per_point=None):
         self.inputs = tuple(inputs)
         self.outputs = tuple(outputs)
         self.zero_specs = dict(zero_specs or {})
+        #: lower/per_point.PerPoint when this graph is a per-point graph batched (vmap).
+        self.per_point = per_point
 
     def output_spec(self, k):
         out = self.outputs[k]

@@ -108,6 +108,8 @@ class Nest:
     inner_stores: list = field(default_factory=list)
     assignments: list = field(default_factory=list)
     stores: list = field(default_factory=list)
+    #: ``(view, buffer, start, length)``: ``view = buffer[start:start + length]`` at the top of the outer loop.
+    views: list = field(default_factory=list)
     parallel: bool = False
     comment: str = ""
 

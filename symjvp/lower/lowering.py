@@ -20,6 +20,7 @@ import sympy as sp
 from ..graph import elementwise as E
 from ..graph import ops
 from .boundaries import split_boundaries
+from .per_point import lower_per_point
 from .kernel_ir import Buffer, Kernel, Nest, floordiv, imod, index_equal, loop_trips, loop_variable
 
 #: Below this many iterations a nest runs on one thread: waking the pool costs more.
@@ -37,7 +38,7 @@ CALLER_ALLOCATES_BYTES = 1 << 20
 #: instead of getting a loop and a buffer of their own.
 INLINE_REDUCTION_TERMS = 8
 
-_RESERVED = re.compile(r"^(i|r|t|acc|buf|out|const|table)\d+$")
+_RESERVED = re.compile(r"^((i|r|t|acc|buf|out|const|table)\d+|view\d+(_\d+)?)$")
 _RESERVED_NAMES = {"np", "math", "prange", "numba", "range", "abs", "max", "min", "kernel"}
 
 
@@ -503,7 +504,10 @@ class _Lowering:
         target = multi[: op.axis] + [sp.IndexedBase(self.table_name[op.table])[position]] + multi[op.axis + tnd :]
         flat = Index(node.shape, multi=target).flat()
         assignments, (value, flat) = self._cse([value, flat])
-        return Nest(outer=loops, assignments=assignments, stores=[(self.store_name[id(node)], flat, value, True)])
+        nest = Nest(outer=loops, assignments=assignments, stores=[(self.store_name[id(node)], flat, value, True)])
+        # Iterations of the loops before the scattered axis write disjoint elements.
+        nest.parallel = op.axis > 0 and loops[0][0] is multi[0] and self._parallel(nest)
+        return nest
 
 
 def lower(graph, name="kernel", header=""):
@@ -511,6 +515,12 @@ def lower(graph, name="kernel", header=""):
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20000))
     try:
+        if getattr(graph, "per_point", None) is not None:
+            taken = set()
+            names = [_identifier(x.op.name, taken) for x in graph.inputs]
+            kernel = lower_per_point(graph, names, name, header, CALLER_ALLOCATES_BYTES, PARALLEL_MIN_TRIPS)
+            if kernel is not None:
+                return kernel, []
         lowering = _Lowering(graph)
         kernel = lowering.build(name, header)
     finally:

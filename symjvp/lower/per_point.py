@@ -1,0 +1,90 @@
+"""Per-point kernels: one loop over the points around straight-line code for one point.
+
+Each iteration takes views of its point's block of the inputs and outputs
+(``view0 = y[20*i0:20*i0 + 20]``), so the body indexes with plain numbers.
+
+A vmapped function's Jacobian is one small Jacobian per point.  Lowered like
+any graph, its per-point structure is lost in loops: one-hot basis tests,
+index tables and captured matrices are read at run time, and products with
+their zeros cost as much as the rest.  Scalarized for one point instead,
+every index is a number, captured values are literals, structural zeros
+vanish, and CSE sees the whole point: what one writes by hand.
+"""
+
+import numpy as np
+import sympy as sp
+
+from ..symbolic.scalarize import scalar_cost, scalarize
+from .kernel_ir import Buffer, Kernel, Nest, loop_variable
+
+#: Above this many SymPy expressions for one point the loop-nest lowering is used.
+PER_POINT_SCALAR_LIMIT = 20_000
+
+
+class PerPoint:
+    """How a batched graph is its per-point ``graph`` applied at each of ``size`` points.
+
+    ``axes[k]`` is the batch axis of input k, or None if every point reads all of it.
+    Output k of the batched graph is ``(size,) + `` output k of ``graph``.
+    """
+
+    def __init__(self, graph, axes, size):
+        self.graph, self.axes, self.size = graph, tuple(axes), int(size)
+
+
+def lower_per_point(graph, names, name, header, caller_allocates_bytes, parallel_min_work):
+    """The Kernel of ``graph`` (which has ``graph.per_point``), or None if one point is too big."""
+    point = graph.per_point
+    if scalar_cost(point.graph) > PER_POINT_SCALAR_LIMIT:
+        return None
+    p = loop_variable("i0")
+    views, values, loads = [], [], {}
+    for x, inner, axis, label in zip(graph.inputs, point.graph.inputs, point.axes, names):
+        if axis == 0:
+            view = f"view{len(views)}"
+            views.append((view, label, p * inner.size, inner.size))
+            elements = np.empty(inner.shape, dtype=object)
+            for flat, index in enumerate(np.ndindex(*inner.shape)):
+                elements[index] = sp.Symbol(f"{view}_{flat}", real=True)
+                loads[elements[index]] = sp.IndexedBase(view)[flat]
+            values.append(elements)
+        else:
+            values.append(_point_elements(x, inner, axis, p, label))
+    per_point = scalarize(point.graph, values)
+    expressions, targets, temporaries = [], [], []
+    for k, (out, elements) in enumerate(zip(graph.outputs, per_point)):
+        if out is None:
+            continue
+        buffer = f"out{len(temporaries)}"
+        size = int(np.prod(out.shape, dtype=np.int64))
+        passed_in = size * out.dtype.itemsize >= caller_allocates_bytes
+        temporaries.append(Buffer(buffer, size, out.dtype, "output", True, passed_in, out.shape))
+        view = f"view{len(views)}"
+        views.append((view, buffer, p * elements.size, elements.size))
+        for flat, value in enumerate(elements.reshape(-1)):
+            value = sp.sympify(value)
+            if value != 0:  # the buffer starts zeroed: a structural zero costs nothing
+                expressions.append(value)
+                targets.append((view, flat))
+    assignments, reduced = sp.cse(expressions, symbols=sp.numbered_symbols("t"), order="none")
+    used = set().union(*[e.free_symbols for _, e in assignments], *[v.free_symbols for v in reduced])
+    # Each input element is read once into a local; repeated reads would each be lowered anew.
+    reads = [(symbol, load) for symbol, load in loads.items() if symbol in used]
+    stores = [(buffer, index, value, False) for (buffer, index), value in zip(targets, reduced)]
+    nest = Nest(outer=[(p, point.size)], views=views, assignments=reads + assignments, stores=stores)
+    nest.comment = "one point per iteration"
+    work = point.size * (sum(sp.count_ops(e) for _, e in assignments) + sum(sp.count_ops(v) for v in reduced) + 1)
+    nest.parallel = point.size > 1 and work >= parallel_min_work
+    arguments = [Buffer(n, x.size, x.dtype, "argument", shape=x.shape) for x, n in zip(graph.inputs, names)]
+    outputs = [b.name for b in temporaries]
+    return Kernel(name, arguments, temporaries, outputs, [nest], header)
+
+
+def _point_elements(x, inner, axis, p, name):
+    """Input ``x``'s elements at point ``p``, as an array shaped like the per-point input."""
+    strides = np.cumprod((1,) + x.shape[:0:-1])[::-1] if x.ndim else ()
+    elements = np.empty(inner.shape, dtype=object)
+    for index in np.ndindex(*inner.shape):
+        full = index if axis is None else index[:axis] + (p,) + index[axis:]
+        elements[index] = sp.IndexedBase(name)[sum(int(s) * i for s, i in zip(strides, full))]
+    return elements
