@@ -1,11 +1,11 @@
-"""The inline exp the kernels use is within 2 ulp of NumPy everywhere, specials included."""
+"""The inline transcendentals the kernels use are within 2 ulp of NumPy everywhere, specials included."""
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numba import njit
 
-from symjvp.codegen.fastmath import fast_exp, fast_sigmoid
+from symjvp.codegen.fastmath import fast_exp, fast_log, fast_sigmoid, fast_tanh
 
 
 @njit
@@ -66,3 +66,70 @@ def test_sigmoid_matches_the_definition(x):
         expected = 1.0 / (1.0 + np.exp(-np.float64(x)))
     got = _sigmoid_all(np.array([x]))[0]
     assert got == expected or ulp_error(got, expected) <= 3.0
+
+
+@njit
+def _log_all(xs):
+    out = np.empty_like(xs)
+    for i in range(xs.size):
+        out[i] = fast_log(xs[i])
+    return out
+
+
+@njit
+def _tanh_all(xs):
+    out = np.empty_like(xs)
+    for i in range(xs.size):
+        out[i] = fast_tanh(xs[i])
+    return out
+
+
+def _every_binade(per_binade=2000):
+    """Positive doubles spread over every binade, subnormals included."""
+    exponents = np.repeat(np.arange(-1074, 1024), per_binade)
+    mantissas = np.tile(np.linspace(1.0, 2.0, per_binade, endpoint=False), 2098)
+    with np.errstate(over="ignore"):
+        xs = np.ldexp(mantissas, exponents)
+    return xs[np.isfinite(xs) & (xs > 0)]
+
+
+def test_log_is_within_2_ulp_over_every_binade():
+    xs = np.concatenate([_every_binade(), np.linspace(0.5, 2.0, 1_000_001)])
+    assert ulp_error(_log_all(xs), np.log(xs)).max() <= 2.0
+
+
+def test_log_special_values_match_numpy():
+    specials = np.array([0.0, -0.0, -1.0, -np.inf, np.inf, np.nan, 1.0, 5e-324, 1.7976931348623157e308])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = np.log(specials)
+    np.testing.assert_array_equal(_log_all(specials), expected)
+
+
+@given(st.floats(min_value=0.0, exclude_min=True, allow_infinity=False, allow_nan=False))
+@settings(max_examples=3000)
+def test_log_property_within_2_ulp(x):
+    assert ulp_error(_log_all(np.array([x]))[0], np.log(np.float64(x))) <= 2.0
+
+
+def test_tanh_is_within_2_ulp_on_a_dense_grid():
+    xs = np.concatenate([np.linspace(-25.0, 25.0, 2_000_001), -_every_binade(200)[:200_000], _every_binade(200)[:200_000]])
+    expected = np.tanh(xs)
+    got = _tanh_all(xs)
+    nonzero = expected != 0
+    assert ulp_error(got[nonzero], expected[nonzero]).max() <= 2.0
+    np.testing.assert_array_equal(got[~nonzero], expected[~nonzero])
+
+
+def test_tanh_special_values_match_numpy():
+    specials = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 25.0, 1e300, -1e300, 5e-324, -5e-324])
+    got = _tanh_all(specials)
+    np.testing.assert_array_equal(got, np.tanh(specials))
+    assert np.signbit(got[1]) and not np.signbit(got[0])
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+@settings(max_examples=3000)
+def test_tanh_property_within_2_ulp(x):
+    expected = np.tanh(np.float64(x))
+    got = _tanh_all(np.array([x]))[0]
+    assert got == expected or ulp_error(got, expected) <= 2.0

@@ -1,14 +1,24 @@
 """Vectorizable transcendentals for the generated kernels.
 
 Numba's ``math.exp`` is a scalar libm call, which stops LLVM from
-vectorizing the loop around it.  ``fast_exp`` is plain arithmetic that LLVM
-vectorizes: Cody-Waite range reduction by ln 2, a degree-13 Taylor
-polynomial on |r| <= ln(2)/2, and scaling by 2**k built from the exponent
-bits (in two halves, so that subnormal results are right).  It is within
-2 ulp of ``numpy.exp`` over the whole double range, and exact at the edges:
-overflow gives inf, underflow 0, and inf, -inf and NaN pass as NumPy's do
-(tests/test_fastmath.py).  ``SYMJVP_TRANSCENDENTALS=libm`` selects the libm
-calls instead.
+vectorizing the loop around it.  These are plain arithmetic that LLVM
+vectorizes, each within 2 ulp of NumPy over the whole double range with
+NumPy's special values (inf, NaN, signed zeros, overflow, underflow;
+tests/test_fastmath.py):
+
+* ``fast_exp``: Cody-Waite range reduction by ln 2, a degree-13 Taylor
+  polynomial on |r| <= ln(2)/2, and scaling by 2**k built from the exponent
+  bits (in two halves, so that subnormal results are right);
+* ``fast_log``: exponent and mantissa from the bits (subnormals scaled
+  first), the mantissa in [sqrt(2)/2, sqrt(2)), and log(1 + f) = f - s(f - R)
+  with s = f/(2 + f) and R the atanh series in s^2, so the leading f is exact;
+* ``fast_tanh``: an odd polynomial (Chebyshev fit, degree 12 in x^2) below
+  |x| = 0.8, ``1 - 2/(exp(2|x|) + 1)`` above;
+* ``fast_sigmoid``: ``1/(1 + exp(-x))``.
+
+Functions without such an implementation (sin, cos, ...: their range
+reduction for huge arguments needs a table) stay libm calls.
+``SYMJVP_TRANSCENDENTALS=libm`` selects libm calls for all.
 """
 
 import numpy as np
@@ -70,3 +80,66 @@ def fast_exp(x):
 @njit(fastmath={"contract"})
 def fast_sigmoid(x):
     return 1.0 / (1.0 + fast_exp(-x))
+
+
+_SQRT2 = 1.4142135623730951
+_SMALLEST_NORMAL = 2.2250738585072014e-308
+
+
+@njit(fastmath={"contract"})
+def fast_log(x):
+    subnormal = x < _SMALLEST_NORMAL
+    scaled = x * 4503599627370496.0 if subnormal else x  # 2**52
+    bits = np.float64(scaled).view(np.int64)
+    exponent = ((bits >> 52) & 0x7FF) - 1023 - (52 if subnormal else 0)
+    mantissa = np.int64((bits & 0xFFFFFFFFFFFFF) | 0x3FF0000000000000).view(np.float64)
+    high = mantissa > _SQRT2
+    mantissa = mantissa * 0.5 if high else mantissa
+    k = np.float64(exponent + (1 if high else 0))
+    f = mantissa - 1.0
+    s = f / (2.0 + f)
+    z = s * s
+    r = z * (
+        2.0 / 3
+        + z
+        * (
+            2.0 / 5
+            + z
+            * (
+                2.0 / 7
+                + z * (2.0 / 9 + z * (2.0 / 11 + z * (2.0 / 13 + z * (2.0 / 15 + z * (2.0 / 17 + z * (2.0 / 19 + z * (2.0 / 21)))))))
+            )
+        )
+    )
+    y = k * _LN2_HI + (f - (s * (f - r) - k * _LN2_LO))
+    y = -np.inf if x == 0.0 else y
+    y = np.nan if x < 0.0 else y
+    y = x if x == np.inf or x != x else y
+    return y
+
+
+@njit(fastmath={"contract"})
+def fast_tanh(x):
+    a = abs(x)
+    z = x * x
+    q = -1.3800415905251388e-06
+    q = q * z + 9.14608915547252e-06
+    q = q * z - 3.313046079603938e-05
+    q = q * z + 9.306274143371217e-05
+    q = q * z - 0.00023744185663961113
+    q = q * z + 0.0005895100692269659
+    q = q * z - 0.0014557244697594772
+    q = q * z + 0.0035921122606532682
+    q = q * z - 0.008863234068053824
+    q = q * z + 0.021869488455181583
+    q = q * z - 0.053968253965915154
+    q = q * z + 0.13333333333330671
+    q = q * z - 0.33333333333333326
+    small = x + x * (z * q) if x != 0.0 else x  # keeps the sign of -0.0
+    large = 1.0 - 2.0 / (fast_exp(2.0 * a) + 1.0)
+    large = large if x > 0 else -large
+    return small if a < 0.8 else (large if a == a else x)
+
+
+#: What the generated kernels may call (their module header imports these).
+INLINE = ("fast_exp", "fast_log", "fast_sigmoid", "fast_tanh")

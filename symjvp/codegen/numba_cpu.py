@@ -8,17 +8,21 @@ import sys
 
 import numpy as np
 
-#: "inline" (vectorizable fast_exp, see codegen/fastmath.py) or "libm" (math.exp calls).
+#: "inline" (vectorizable fast_exp, fast_log, ..., see codegen/fastmath.py) or "libm" (math.exp calls).
 TRANSCENDENTALS = os.environ.get("SYMJVP_TRANSCENDENTALS", "inline")
 #: LLVM may reassociate sums (so reductions vectorize, like NumPy's pairwise sums) and fuse
 #: multiply-adds. Never nnan/ninf: NaN and inf behave as in NumPy. SYMJVP_STRICT_IEEE=1 turns both off.
 FASTMATH = set() if os.environ.get("SYMJVP_STRICT_IEEE") == "1" else {"reassoc", "contract"}
 
-#: Prepended to a kernel written to a file, so that the file is a module on its own.
-MODULE_HEADER = (
-    "import math\n\nimport numpy as np\nfrom numba import prange\n\n"
-    "from symjvp.codegen.fastmath import fast_exp, fast_sigmoid\n\n"
-)
+
+def module_header():
+    """Prepended to a kernel written to a file, so that the file is a module on its own."""
+    from .fastmath import INLINE
+
+    return (
+        "import math\n\nimport numpy as np\nfrom numba import prange\n\n"
+        f"from symjvp.codegen.fastmath import {', '.join(INLINE)}\n\n"
+    )
 
 
 def configuration():
@@ -128,8 +132,9 @@ def compile_source(source, name, parallel):
 
     filename = f"<symjvp:{name}:{abs(hash(source)):x}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    from .fastmath import fast_exp, fast_sigmoid
+    from . import fastmath
 
-    namespace = {"np": np, "math": math, "prange": numba.prange, "fast_exp": fast_exp, "fast_sigmoid": fast_sigmoid}
+    namespace = {"np": np, "math": math, "prange": numba.prange}
+    namespace.update({name: getattr(fastmath, name) for name in fastmath.INLINE})
     exec(compile(source, filename, "exec"), namespace)
     return _jit(namespace[name], parallel, cache=False)

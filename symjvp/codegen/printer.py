@@ -79,9 +79,18 @@ class NumbaPrinter(PythonCodePrinter):
         return f"(1.0/(1.0 + math.exp(-({self._print(expr.args[0])}))))"
 
     def _print_exp(self, expr):
-        if self._settings.get("inline_transcendentals"):
-            return f"fast_exp({self._print(expr.args[0])})"
-        return f"math.exp({self._print(expr.args[0])})"
+        return self._transcendental("exp", expr)
+
+    def _print_log(self, expr):
+        return self._transcendental("log", expr)
+
+    def _print_tanh(self, expr):
+        return self._transcendental("tanh", expr)
+
+    def _transcendental(self, name, expr):
+        """``fast_<name>`` (codegen/fastmath.py) when inlining, else the libm call."""
+        prefix = "fast_" if self._settings.get("inline_transcendentals") else "math."
+        return f"{prefix}{name}({self._print(expr.args[0])})"
 
     def _print_floordiv(self, expr):
         a, b = expr.args

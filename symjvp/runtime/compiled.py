@@ -142,10 +142,10 @@ class Specialization:
         header = f"symjvp {kind} kernel of {self.label}"
         program = KernelProgram.from_graph(self.graph_for(kind), f"{kind}_kernel", header)
         if self.disk is not None:
-            from ..codegen.numba_cpu import MODULE_HEADER
+            from ..codegen.numba_cpu import module_header
 
             meta = dict(program.metadata(), source=program.source)
-            program.module_path = self.disk.store(self._key(kind), MODULE_HEADER + program.source, meta, program.constants)
+            program.module_path = self.disk.store(self._key(kind), module_header() + program.source, meta, program.constants)
         return program
 
     def gradient(self):
