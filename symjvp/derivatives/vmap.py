@@ -9,10 +9,9 @@ function's ``jacobian`` is one Jacobian per point (JAX's
 
 from ..errors import ArgumentError, ShapeError, format_shape
 from ..graph import build
-from ..graph.node import Graph
+from ..graph.node import Graph, PerPoint
 from .batching import batch
 from .transforms import jacobian_graph
-from ..lower.per_point import PerPoint
 
 
 def _axes(in_axes, count):

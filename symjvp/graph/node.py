@@ -79,6 +79,17 @@ def depends_on(outputs, sources):
     return [reach[id(o)] if o is not None else frozenset() for o in outputs]
 
 
+class PerPoint:
+    """How a batched graph is its per-point ``graph`` applied at each of ``size`` points.
+
+    ``axes[k]`` is the batch axis of input k, or None if every point reads all of it.
+    Output k of the batched graph is ``(size,) + `` output k of ``graph``.
+    """
+
+    def __init__(self, graph, axes, size):
+        self.graph, self.axes, self.size = graph, tuple(axes), int(size)
+
+
 class Graph:
     """A function of array inputs: input leaf nodes and output nodes.
 
@@ -91,7 +102,7 @@ class Graph:
         self.inputs = tuple(inputs)
         self.outputs = tuple(outputs)
         self.zero_specs = dict(zero_specs or {})
-        #: lower/per_point.PerPoint when this graph is a per-point graph batched (vmap).
+        #: A PerPoint when this graph is a per-point graph batched (vmap; lower/per_point.py).
         self.per_point = per_point
 
     def output_spec(self, k):

@@ -1,14 +1,16 @@
 """Per-point kernels: one loop over the points around straight-line code for one point.
 
-Each iteration takes views of its point's block of the inputs and outputs
-(``view0 = y[20*i0:20*i0 + 20]``), so the body indexes with plain numbers.
-
 A vmapped function's Jacobian is one small Jacobian per point.  Lowered like
 any graph, its per-point structure is lost in loops: one-hot basis tests,
 index tables and captured matrices are read at run time, and products with
 their zeros cost as much as the rest.  Scalarized for one point instead,
 every index is a number, captured values are literals, structural zeros
 vanish, and CSE sees the whole point: what one writes by hand.
+
+Each iteration takes views of its point's block of the inputs and outputs
+(``view0 = y[20*i0:20*i0 + 20]``) and reads each input element once into a
+local, so the body indexes with plain numbers (Numba's compile time grows
+with every indexing it lowers).
 """
 
 import numpy as np
@@ -19,17 +21,6 @@ from .kernel_ir import Buffer, Kernel, Nest, loop_variable
 
 #: Above this many SymPy expressions for one point the loop-nest lowering is used.
 PER_POINT_SCALAR_LIMIT = 20_000
-
-
-class PerPoint:
-    """How a batched graph is its per-point ``graph`` applied at each of ``size`` points.
-
-    ``axes[k]`` is the batch axis of input k, or None if every point reads all of it.
-    Output k of the batched graph is ``(size,) + `` output k of ``graph``.
-    """
-
-    def __init__(self, graph, axes, size):
-        self.graph, self.axes, self.size = graph, tuple(axes), int(size)
 
 
 def lower_per_point(graph, names, name, header, caller_allocates_bytes, parallel_min_work):
@@ -52,7 +43,7 @@ def lower_per_point(graph, names, name, header, caller_allocates_bytes, parallel
             values.append(_point_elements(x, inner, axis, p, label))
     per_point = scalarize(point.graph, values)
     expressions, targets, temporaries = [], [], []
-    for k, (out, elements) in enumerate(zip(graph.outputs, per_point)):
+    for out, elements in zip(graph.outputs, per_point):
         if out is None:
             continue
         buffer = f"out{len(temporaries)}"

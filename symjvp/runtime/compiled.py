@@ -171,7 +171,8 @@ class Specialization:
 
 
 def _contiguous(arrays):
-    return [np.ascontiguousarray(a) for a in arrays]
+    """C-contiguous, shapes kept (``np.ascontiguousarray`` would make a 0-d array 1-d)."""
+    return [a if a.flags.c_contiguous else np.ascontiguousarray(a) for a in arrays]
 
 
 class Compiled:
