@@ -656,7 +656,7 @@ def plot(rows, path):
     palette = plt.get_cmap("tab10")
     others = [palette(c) for c in (0, 1, 2, 4, 5, 6, 7, 8, 9)]  # tab10 without its red, which is symjvp's
     colors = {label: ("#d62728" if label == "symjvp" else others[k % len(others)]) for k, label in enumerate(labels)}
-    fig, ax = plt.subplots(figsize=(11, 0.9 * len(rows) + 2))
+    fig, ax = plt.subplots(figsize=(13, 0.9 * len(rows) + 2))
     height = 0.8 / len(labels)
     in_legend = set()
     for r, (title, _, times, floor) in enumerate(rows):
@@ -673,7 +673,7 @@ def plot(rows, path):
     ax.axvline(1.0, color="black", linewidth=0.8)
     ax.set_xlabel("time relative to symjvp (log scale; right of the line = slower than symjvp)")
     handles, names = ax.get_legend_handles_labels()
-    ax.legend(handles, names, loc="lower right", fontsize=8)
+    ax.legend(handles, names, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     return True
