@@ -30,8 +30,8 @@ PARALLEL_MIN_TRIPS = 1 << 17
 UNROLL_MAX_TRIPS = 64
 #: ... as long as the unrolled code stays under this many operations (CSE time grows fast).
 UNROLL_MAX_OPERATIONS = 3000
-#: Buffers of at least this many bytes are allocated by the caller with NumPy, which asks
-#: the kernel for transparent huge pages; Numba's own allocation of a 32 MB output costs
+#: Buffers of at least this many bytes are allocated by the caller with NumPy, which asks Linux
+#: for transparent huge pages; Numba's own allocation of a 32 MB output costs
 #: thousands of 4 KiB page faults, several times the arithmetic of a fused kernel.
 CALLER_ALLOCATES_BYTES = 1 << 20
 #: Reductions over at most this many terms are written out inline (x[i,0]*w[0] + x[i,1]*w[1])
