@@ -145,3 +145,17 @@ def test_caller_allocated_buffers_give_the_same_results(monkeypatch):
     assert "def vjp_kernel(x, u, out0, out1):" in passed_in.source("vjp")
     np.testing.assert_array_equal(passed_in.vjp(x, v[:, 0])[1], expected[1])
     np.testing.assert_array_equal(passed_in.vjp(x, v[:, 0])[0], expected[0])
+
+
+def test_small_jacobian_of_captured_tables_is_straight_line_without_zeros():
+    from mass_action import mass_action
+    from oracles import central_difference_jvp
+
+    y = np.random.default_rng(6).uniform(0.5, 1.5, 20)
+    k = symjvp.compile(mass_action, y)
+    source = k.source("jacobian")
+    J = k.jacobian(y)
+    assert "for " not in source and "table" not in source and "const" not in source
+    assert len(re.findall(r"^    out0\[\d+\] = ", source, re.M)) == np.count_nonzero(J)
+    e = np.eye(20)[7]
+    np.testing.assert_allclose(J @ e, central_difference_jvp(mass_action, [y], [e]), rtol=1e-6, atol=1e-8)

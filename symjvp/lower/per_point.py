@@ -21,6 +21,8 @@ from .kernel_ir import Buffer, Kernel, Nest, loop_variable
 
 #: Above this many SymPy expressions for one point the loop-nest lowering is used.
 PER_POINT_SCALAR_LIMIT = 20_000
+#: A Jacobian (not vmapped) of at most this many SymPy expressions is lowered as one point.
+SMALL_JACOBIAN_SCALARS = 20_000
 
 
 def lower_per_point(graph, names, name, header, caller_allocates_bytes, parallel_min_work):
@@ -28,7 +30,7 @@ def lower_per_point(graph, names, name, header, caller_allocates_bytes, parallel
     point = graph.per_point
     if scalar_cost(point.graph) > PER_POINT_SCALAR_LIMIT:
         return None
-    p = loop_variable("i0")
+    p = loop_variable("i0") if point.size > 1 else sp.S.Zero
     views, values, loads = [], [], {}
     for x, inner, axis, label in zip(graph.inputs, point.graph.inputs, point.axes, names):
         if axis == 0:
@@ -50,8 +52,10 @@ def lower_per_point(graph, names, name, header, caller_allocates_bytes, parallel
         size = int(np.prod(out.shape, dtype=np.int64))
         passed_in = size * out.dtype.itemsize >= caller_allocates_bytes
         temporaries.append(Buffer(buffer, size, out.dtype, "output", True, passed_in, out.shape))
-        view = f"view{len(views)}"
-        views.append((view, buffer, p * elements.size, elements.size))
+        view = buffer
+        if point.size > 1:
+            view = f"view{len(views)}"
+            views.append((view, buffer, p * elements.size, elements.size))
         for flat, value in enumerate(elements.reshape(-1)):
             value = sp.sympify(value)
             if value != 0:  # the buffer starts zeroed: a structural zero costs nothing
@@ -62,8 +66,9 @@ def lower_per_point(graph, names, name, header, caller_allocates_bytes, parallel
     # Each input element is read once into a local; repeated reads would each be lowered anew.
     reads = [(symbol, load) for symbol, load in loads.items() if symbol in used]
     stores = [(buffer, index, value, False) for (buffer, index), value in zip(targets, reduced)]
-    nest = Nest(outer=[(p, point.size)], views=views, assignments=reads + assignments, stores=stores)
-    nest.comment = "one point per iteration"
+    outer = [(p, point.size)] if point.size > 1 else []
+    nest = Nest(outer=outer, views=views, assignments=reads + assignments, stores=stores)
+    nest.comment = "one point per iteration" if outer else "unrolled, structural zeros not stored"
     work = point.size * (sum(sp.count_ops(e) for _, e in assignments) + sum(sp.count_ops(v) for v in reduced) + 1)
     nest.parallel = point.size > 1 and work >= parallel_min_work
     arguments = [Buffer(n, x.size, x.dtype, "argument", shape=x.shape) for x, n in zip(graph.inputs, names)]
