@@ -94,6 +94,12 @@ def _clamp(expr, n):
     return sp.Min(sp.Max(expr, 0), n - 1)
 
 
+def input_names(graph):
+    """The kernel parameter name of each input: its own, unless it clashes with a generated one."""
+    taken = set()
+    return [_identifier(x.op.name, taken) for x in graph.inputs]
+
+
 def _identifier(name, taken):
     name = re.sub(r"\W", "_", name) or "arg"
     if name[0].isdigit():
@@ -128,9 +134,8 @@ class _Lowering:
         self.arguments = []
         self.read_name = {}
         self.table_name = {}
-        self.taken = set()
-        for x in graph.inputs:
-            self._argument(x, _identifier(x.op.name, self.taken), shape=x.shape)
+        for x, name in zip(graph.inputs, input_names(graph)):
+            self._argument(x, name, shape=x.shape)
         self.constants = []
         for node in self.order:
             if isinstance(node.op, ops.Constant):
@@ -516,9 +521,7 @@ def lower(graph, name="kernel", header=""):
     sys.setrecursionlimit(max(limit, 20000))
     try:
         if getattr(graph, "per_point", None) is not None:
-            taken = set()
-            names = [_identifier(x.op.name, taken) for x in graph.inputs]
-            kernel = lower_per_point(graph, names, name, header, CALLER_ALLOCATES_BYTES, PARALLEL_MIN_TRIPS)
+            kernel = lower_per_point(graph, input_names(graph), name, header, CALLER_ALLOCATES_BYTES, PARALLEL_MIN_TRIPS)
             if kernel is not None:
                 return kernel, []
         lowering = _Lowering(graph)

@@ -16,6 +16,8 @@ with every indexing it lowers).
 import numpy as np
 import sympy as sp
 
+from ..graph import ops
+from ..graph.node import PerPoint
 from ..symbolic.scalarize import scalar_cost, scalarize
 from .kernel_ir import Buffer, Kernel, Nest, loop_variable
 
@@ -23,6 +25,20 @@ from .kernel_ir import Buffer, Kernel, Nest, loop_variable
 PER_POINT_SCALAR_LIMIT = 20_000
 #: A Jacobian (not vmapped) of at most this many SymPy expressions is lowered as one point.
 SMALL_JACOBIAN_SCALARS = 20_000
+
+
+def one_point_if_small(jacobian):
+    """Mark a small Jacobian that reads captured arrays or index tables to be lowered as one point.
+
+    Scalarized, those values are literals: one-hot tests are decided, zeros
+    of captured matrices vanish and structural zeros are not stored, where
+    loops would read them at run time.
+    """
+    captured = (ops.Constant, ops.Gather, ops.ScatterAdd)
+    if jacobian.per_point is None and any(isinstance(n.op, captured) for n in jacobian.nodes()):
+        if scalar_cost(jacobian) <= SMALL_JACOBIAN_SCALARS:
+            jacobian.per_point = PerPoint(jacobian, (None,) * len(jacobian.inputs), 1)
+    return jacobian
 
 
 def lower_per_point(graph, names, name, header, caller_allocates_bytes, parallel_min_work):

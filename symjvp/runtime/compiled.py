@@ -101,6 +101,7 @@ class Specialization:
     def graph_for(self, kind):
         """The graph each kind of kernel evaluates (built once)."""
         from ..derivatives import jacobian_graph, jvp_graph, vjp_graph
+        from ..lower.per_point import one_point_if_small
 
         graph = self._graphs.get(kind)
         if graph is None:
@@ -108,27 +109,8 @@ class Specialization:
                 "primal": lambda: self.graph,
                 "jvp": lambda: jvp_graph(self.graph, self.wrt),
                 "vjp": lambda: vjp_graph(self.graph, self.wrt),
-                "jacobian": lambda: self._small_as_one_point((self._jacobian_graph or jacobian_graph)(self.graph, self.wrt)),
+                "jacobian": lambda: one_point_if_small((self._jacobian_graph or jacobian_graph)(self.graph, self.wrt)),
             }[kind]()
-        return graph
-
-    @staticmethod
-    def _small_as_one_point(graph):
-        """A small Jacobian that reads captured arrays or index tables is lowered like one point of a vmap.
-
-        Scalarized, those values are literals: one-hot tests are decided, zeros
-        of captured matrices vanish and structural zeros are not stored, where
-        loops would read them at run time.
-        """
-        from ..graph import ops
-        from ..graph.node import PerPoint
-        from ..lower.per_point import SMALL_JACOBIAN_SCALARS
-        from ..symbolic.scalarize import scalar_cost
-
-        captured = (ops.Constant, ops.Gather, ops.ScatterAdd)
-        if graph.per_point is None and any(isinstance(n.op, captured) for n in graph.nodes()):
-            if scalar_cost(graph) <= SMALL_JACOBIAN_SCALARS:
-                graph.per_point = PerPoint(graph, (None,) * len(graph.inputs), 1)
         return graph
 
     def program(self, kind):
