@@ -88,20 +88,33 @@ def _emit_stores(stores, out, pad, print_expression):
         out.append(f"{pad}{target} {op} {print_expression(value)}")
 
 
+def core_name(name):
+    return f"{name}_core"
+
+
 def kernel_source(kernel):
-    """The Python source of ``kernel``: one function, loop nests in order."""
+    """The Python source of ``kernel``: a core and the function around it.
+
+    The core does all the work on flat arrays it is given, outputs and
+    temporaries included, so it allocates nothing and raises nothing: the
+    same machine code runs under Numba and, linked on its own, as a native
+    library (codegen/native.py).  The function around it reshapes the
+    inputs, allocates the buffers and returns the outputs in their shapes.
+    """
     out = [f"# {line}" for line in kernel.header.splitlines()]
-    out.append(f"def {kernel.name}({', '.join(b.name for b in kernel.parameters)}):")
-    for buffer in kernel.arguments:
-        if buffer.shape is not None and len(buffer.shape) != 1:
-            out.append(f"    {buffer.name} = {buffer.name}.reshape(-1)")
-    for buffer in kernel.temporaries:
-        if buffer.passed_in:
-            continue
-        alloc = "np.zeros" if buffer.zero_init else "np.empty"
-        out.append(f"    {buffer.name} = {alloc}({buffer.size}, dtype={dtype_literal(buffer.dtype)})")
+    buffers = kernel.arguments + kernel.temporaries
+    out.append(f"def {core_name(kernel.name)}({', '.join(b.name for b in buffers)}):")
     for nest in kernel.nests:
         _emit_nest(nest, out, 1)
+    out.append("")
+    out.append("")
+    out.append(f"def {kernel.name}({', '.join(b.name for b in kernel.parameters)}):")
+    for buffer in kernel.temporaries:
+        if not buffer.passed_in:
+            alloc = "np.zeros" if buffer.zero_init else "np.empty"
+            out.append(f"    {buffer.name} = {alloc}({buffer.size}, dtype={dtype_literal(buffer.dtype)})")
+    flat = [b.name if b.shape is None or len(b.shape) == 1 else f"{b.name}.reshape(-1)" for b in kernel.arguments]
+    out.append(f"    {core_name(kernel.name)}({', '.join(flat + [b.name for b in kernel.temporaries])})")
     shapes = {b.name: b.shape for b in kernel.temporaries}
     returned = [name if len(shapes[name]) == 1 else f"{name}.reshape({tuple(shapes[name])})" for name in kernel.outputs]
     # One output is returned bare: boxing a tuple around it costs a Python call measurably.
@@ -116,18 +129,24 @@ def _jit(function, parallel, cache):
     return numba.njit(parallel=parallel, fastmath=fastmath, error_model="numpy", nogil=True, cache=cache)(function)
 
 
+def _jit_both(namespace, name, parallel, cache):
+    """JIT the core (in the namespace, where the kernel finds it) and the kernel; returns both."""
+    core = namespace[core_name(name)] = _jit(namespace[core_name(name)], parallel, cache)
+    return core, _jit(namespace[name], False, cache)
+
+
 def compile_file(path, name, parallel):
-    """JIT-compile a kernel module on disk; Numba caches its machine code beside it."""
+    """JIT-compile a kernel module on disk; Numba caches its machine code beside it. Returns (core, kernel)."""
     module_name = "symjvp_kernel_" + os.path.basename(os.path.dirname(path))
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     sys.modules[module_name] = module
-    return _jit(getattr(module, name), parallel, cache=True)
+    return _jit_both(vars(module), name, parallel, cache=True)
 
 
 def compile_source(source, name, parallel):
-    """JIT-compile generated source; its lines show in tracebacks and profilers."""
+    """JIT-compile generated source; its lines show in tracebacks and profilers. Returns (core, kernel)."""
     import numba
 
     filename = f"<symjvp:{name}:{abs(hash(source)):x}>"
@@ -137,4 +156,4 @@ def compile_source(source, name, parallel):
     namespace = {"np": np, "math": math, "prange": numba.prange}
     namespace.update({name: getattr(fastmath, name) for name in fastmath.INLINE})
     exec(compile(source, filename, "exec"), namespace)
-    return _jit(namespace[name], parallel, cache=False)
+    return _jit_both(namespace, name, parallel, cache=False)

@@ -135,8 +135,9 @@ class Specialization:
             meta["copies"],
             constants,
             meta["buffers"],
+            meta.get("layout"),
         )
-        program.module_path = path
+        program.module_path, program.disk = path, self.disk
         return program
 
     def _new_program(self, kind):
@@ -147,6 +148,7 @@ class Specialization:
 
             meta = dict(program.metadata(), source=program.source)
             program.module_path = self.disk.store(self._key(kind), module_header() + program.source, meta, program.constants)
+            program.disk = self.disk
         return program
 
     def gradient(self):
@@ -172,8 +174,8 @@ class Specialization:
 
 
 def _contiguous(arrays):
-    """C-contiguous, shapes kept (``np.ascontiguousarray`` would make a 0-d array 1-d)."""
-    return [a if a.flags.c_contiguous else np.ascontiguousarray(a) for a in arrays]
+    """C-contiguous and aligned, shapes kept (``np.ascontiguousarray`` would make a 0-d array 1-d)."""
+    return [a if a.flags.c_contiguous and a.flags.aligned else np.array(a, order="C") for a in arrays]
 
 
 class Compiled:
@@ -292,7 +294,7 @@ class Compiled:
         shape, dtype, fresh_buffers = arrays[0].shape, arrays[0].dtype, bool(program.buffers)
 
         def thin(x):
-            if type(x) is np.ndarray and x.shape == shape and x.dtype is dtype and x.flags.c_contiguous:
+            if type(x) is np.ndarray and x.shape == shape and x.dtype is dtype and x.flags.c_contiguous and x.flags.aligned:
                 return fn(x, *after_inputs()) if fresh_buffers else fn(x, *constants)
             return None
 

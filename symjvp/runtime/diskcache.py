@@ -2,7 +2,8 @@
 
 Layout: ``<cache dir>/<key>/`` holds ``kernel.py`` (the generated source;
 Numba's own cache of its machine code lands in ``__pycache__`` beside it),
-``meta.json``, ``constants.npz`` and ``manifest.json`` (SHA-256 of every
+``meta.json``, ``constants.npz``, perhaps native libraries added later
+(``attach``; codegen/native.py) and ``manifest.json`` (SHA-256 of every
 file).  The key hashes the function's code and captured values, the input
 signature, what is computed, and the symjvp, Numba, NumPy, SymPy and Python
 versions.
@@ -152,7 +153,7 @@ class DiskCache:
         try:
             with open(manifest) as f:
                 expected = json.load(f)
-            for name in _FILES:
+            for name in set(_FILES) | set(expected):
                 if expected.get(name) != _file_hash(os.path.join(path, name)):
                     raise ValueError(name)
         except (OSError, ValueError, json.JSONDecodeError):
@@ -200,3 +201,36 @@ class DiskCache:
         except OSError:
             return None
         return os.path.join(final, "kernel.py")
+
+    def attach(self, entry, name, data):
+        """Add a file to the entry directory ``entry`` and to its manifest; returns its path or None.
+
+        The file and the new manifest are each written aside and renamed into
+        place, so a reader sees the old manifest (which does not list the file:
+        it is ignored) or the new one, never a half-written file it trusts.
+        """
+        target = os.path.join(entry, name)
+        try:
+            with open(os.path.join(entry, "manifest.json")) as f:
+                manifest = json.load(f)
+            for content, path in ((data, target), (None, os.path.join(entry, "manifest.json"))):
+                if content is None:
+                    manifest[name] = hashlib.sha256(data).hexdigest()
+                    content = json.dumps(manifest).encode()
+                handle, staging = tempfile.mkstemp(dir=entry, prefix=".tmp-")
+                with os.fdopen(handle, "wb") as f:
+                    f.write(content)
+                os.replace(staging, path)
+        except (OSError, ValueError):
+            return None
+        return target
+
+    def trusted(self, entry, name):
+        """The path of ``entry``'s file ``name`` if the manifest lists it with these exact contents, else None."""
+        path = os.path.join(entry, name)
+        try:
+            with open(os.path.join(entry, "manifest.json")) as f:
+                expected = json.load(f).get(name)
+            return path if expected is not None and expected == _file_hash(path) else None
+        except (OSError, ValueError):
+            return None

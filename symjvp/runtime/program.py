@@ -2,14 +2,18 @@
 
 A program is made from a graph (lowering and printing it, which needs
 SymPy) or read back from the disk cache (which needs neither SymPy nor a
-trace).  Either way it JIT-compiles on first call.
+trace).  On first call it runs the cache entry's native library for this
+machine when there is one (no Numba import at all), or builds it, or else
+JIT-compiles with Numba.
 """
+
+import os
 
 import numpy as np
 
 
 class KernelProgram:
-    def __init__(self, name, source, parallel, specs, present, copies, constants, buffers=()):
+    def __init__(self, name, source, parallel, specs, present, copies, constants, buffers=(), layout=None):
         self.name = name
         self.source = source
         self.parallel = parallel
@@ -20,11 +24,17 @@ class KernelProgram:
         self.constants = list(constants)
         #: (size, dtype, zeroed) of the large buffers the kernel takes after the constants.
         self.buffers = [(int(size), np.dtype(dtype), bool(zeroed)) for size, dtype, zeroed in buffers]
+        #: The kernel's arrays as codegen/native.py needs them (None: no native library).
+        self.layout = layout
+        #: Where the program lives in the disk cache (its kernel.py) and the cache itself.
         self.module_path = None
+        self.disk = None
         self._fn = None
+        self._numba = None
 
     @classmethod
     def from_graph(cls, graph, name, header):
+        from ..codegen import native
         from ..codegen.numba_cpu import kernel_source
         from ..lower.lowering import lower
 
@@ -37,7 +47,8 @@ class KernelProgram:
         specs = [graph.output_spec(k) for k in range(len(graph.outputs))]
         present = [out is not None for out in graph.outputs]
         buffers = [(b.size, b.dtype, b.zero_init) for b in ir.temporaries if b.passed_in]
-        return cls(name, kernel_source(ir), ir.parallel, specs, present, copies, constants, buffers)
+        layout = native.layout(ir)
+        return cls(name, kernel_source(ir), ir.parallel, specs, present, copies, constants, buffers, layout)
 
     def metadata(self):
         return {
@@ -47,18 +58,45 @@ class KernelProgram:
             "present": self.present,
             "copies": self.copies,
             "buffers": [[size, dtype.str, zeroed] for size, dtype, zeroed in self.buffers],
+            "layout": self.layout,
         }
 
     @property
     def fn(self):
+        """The kernel: takes the inputs and ``after_inputs()``, returns the computed outputs."""
         if self._fn is None:
+            self._fn = self._native() or self._numba_kernels()[1]
+        return self._fn
+
+    def _numba_kernels(self):
+        """(core, kernel) as Numba dispatchers."""
+        if self._numba is None:
             from ..codegen.numba_cpu import compile_file, compile_source
 
             if self.module_path is not None:
-                self._fn = compile_file(self.module_path, self.name, self.parallel)
+                self._numba = compile_file(self.module_path, self.name, self.parallel)
             else:
-                self._fn = compile_source(self.source, self.name, self.parallel)
-        return self._fn
+                self._numba = compile_source(self.source, self.name, self.parallel)
+        return self._numba
+
+    def _native(self):
+        """The cache entry's native library for this host, built first if missing; None where there can be none."""
+        from ..codegen import native
+
+        if self.disk is None or self.module_path is None or self.parallel or self.layout is None:
+            return None
+        tag = native.host_tag() if native.loadable() else None
+        if tag is None or not native.supported(self.layout):
+            return None
+        entry, name = os.path.dirname(self.module_path), native.library_name(tag)
+        if self.disk.trusted(entry, name) is None:
+            data = native.build(self._numba_kernels()[0], self.layout, entry) if native.buildable() else None
+            if data is None or self.disk.attach(entry, name, data) is None:
+                return None
+        try:
+            return native.load(entry, tag)
+        except (ImportError, OSError):
+            return None
 
     def after_inputs(self):
         """What the kernel takes after the inputs: constants, then fresh buffers."""
