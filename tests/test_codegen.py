@@ -159,3 +159,10 @@ def test_small_jacobian_of_captured_tables_is_straight_line_without_zeros():
     assert len(re.findall(r"^    out0\[\d+\] = ", source, re.M)) == np.count_nonzero(J)
     e = np.eye(20)[7]
     np.testing.assert_allclose(J @ e, central_difference_jvp(mass_action, [y], [e]), rtol=1e-6, atol=1e-8)
+
+
+def test_negative_powers_of_zero_are_infinite_as_in_numpy():
+    x = np.array([0.0, 2.0])
+    with np.errstate(divide="ignore"):
+        expected = x**-2
+    np.testing.assert_array_equal(symjvp.compile(lambda x: x**-2, x)(x), expected)

@@ -104,6 +104,13 @@ class NumbaPrinter(PythonCodePrinter):
         a, b = expr.args
         return f"(({self._print(a)}) % {self._print(b)})"
 
+    def _print_Pow(self, expr, rational=False):
+        base, exponent = expr.args
+        if exponent.is_Integer and exponent < 0 and not base.is_integer:
+            # Numba's x**-n raises ZeroDivisionError at x == 0 whatever the error model; NumPy gives inf.
+            return f"(1.0/({self._print(base ** -exponent)}))"
+        return super()._print_Pow(expr, rational=rational)
+
     def _print_exp2(self, expr):
         return f"(2.0**({self._print(expr.args[0])}))"
 

@@ -1,0 +1,171 @@
+"""Native libraries: a cache entry's core as a CPython extension, the same numbers as Numba, no Numba to load."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import symjvp
+from mass_action import mass_action
+from symjvp.codegen import native
+from symjvp.lower import lowering
+from symjvp.runtime import compiled as compiled_module
+
+pytestmark = pytest.mark.skipif(not native.buildable(), reason="needs Linux, a C compiler and Python's headers")
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory):
+    """One disk cache for the module's kernels (native libraries exist only for cache entries)."""
+    path = tmp_path_factory.mktemp("native-cache")
+    previous = os.environ.get("SYMJVP_CACHE_DIR")
+    os.environ["SYMJVP_CACHE_DIR"] = str(path)
+    compiled_module.reset_disk_cache()
+    yield path
+    if previous is None:
+        del os.environ["SYMJVP_CACHE_DIR"]
+    else:
+        os.environ["SYMJVP_CACHE_DIR"] = previous
+    compiled_module.reset_disk_cache()
+
+
+def softmax(x):
+    e = np.exp(x - x.max())
+    return e / e.sum()
+
+
+def scale_by_counts(x, counts):
+    return x * counts + 2.0
+
+
+def _program(compiled, kind):
+    spec = next(iter(compiled._specializations.values()))
+    return spec.program(kind)
+
+
+CASES = {
+    # name: (function, example inputs, wrt)
+    "constants and index tables (mass action)": (mass_action, [np.linspace(0.1, 2.0, 20)], None),
+    "a scratch buffer (softmax's max and sum)": (softmax, [np.linspace(-1.0, 1.0, 7)], None),
+    "an integer input": (scale_by_counts, [np.arange(4.0), np.array([4, 0, 1, 2])], 0),
+    "two-dimensional inputs and outputs": (lambda x: np.tanh(x) @ x.T, [np.linspace(-1, 1, 6).reshape(2, 3)], None),
+}
+
+
+@pytest.mark.parametrize("kind", ["primal", "jvp", "vjp", "jacobian"])
+@pytest.mark.parametrize("case", list(CASES))
+def test_native_library_computes_what_the_numba_kernel_computes(cache_dir, case, kind):
+    func, inputs, wrt = CASES[case]
+    program = _program(symjvp.compile(func, *inputs, wrt=wrt), kind)
+    assert program.fn.__module__.startswith("symjvp_native_"), "no native library was built"
+    rng = np.random.default_rng(0)
+    arrays = [a if a.dtype.kind == "i" else rng.uniform(0.5, 1.5, a.shape) for a in inputs]
+    diff = [0] if wrt == 0 else range(len(inputs))
+    extra = {
+        "primal": [],
+        "jacobian": [],
+        "jvp": [rng.standard_normal(arrays[k].shape) for k in diff],
+        "vjp": [rng.standard_normal(np.shape(func(*arrays)))],
+    }[kind]
+    args = arrays + extra + program.after_inputs()
+    by_numba = program._numba_kernels()[1](*args)
+    by_native = program.fn(*args)
+    for ours, theirs in zip(*[r if isinstance(r, tuple) else (r,) for r in (by_native, by_numba)]):
+        assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_native_library_returns_fresh_outputs_each_call(cache_dir):
+    k = symjvp.compile(softmax, np.zeros(4))
+    first = k.jvp(np.zeros(4), np.ones(4))[1]
+    second = k.jvp(np.zeros(4), np.ones(4))[1]
+    assert first is not second and not np.shares_memory(first, second)
+
+
+@pytest.fixture(scope="module")
+def exp_rows_kernel(cache_dir):
+    program = _program(symjvp.compile(lambda x: np.exp(x).sum(axis=1), np.ones((3, 2))), "jvp")
+    assert program.fn.__module__.startswith("symjvp_native_")
+    return program.fn
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((np.ones((3, 2)),), "takes 2 arrays, got 1"),
+        ((np.ones((3, 2)), [[1.0, 1.0]] * 3), "argument 1 must be a NumPy array, got list"),
+        ((np.ones((3, 2)), np.ones((3, 2), np.float32)), r"argument 1 must be an aligned C-contiguous float64 array of shape \(3, 2\)"),
+        ((np.ones((2, 3)), np.ones((3, 2))), r"argument 0 must be .* of shape \(3, 2\)"),
+        ((np.ones((2, 3)).T, np.ones((3, 2))), "argument 0 must be an aligned C-contiguous"),
+        ((np.ones((3, 2), ">f8"), np.ones((3, 2))), "argument 0 must be"),
+    ],
+    ids=["count", "not an array", "dtype", "shape", "not contiguous", "byte order"],
+)
+def test_native_library_refuses_arrays_it_was_not_built_for(exp_rows_kernel, args, message):
+    with pytest.raises(TypeError, match=message):
+        exp_rows_kernel(*args)
+
+
+def test_unaligned_inputs_are_copied_before_they_reach_a_kernel(cache_dir):
+    raw = np.frombuffer(bytearray(8 * 6 + 1), dtype=np.uint8)[1:].view(np.float64).reshape(3, 2)
+    raw[...] = np.arange(6.0).reshape(3, 2) / 6
+    assert not raw.flags.aligned
+    out, jv = symjvp.jvp(lambda x: np.exp(x).sum(axis=1), raw, np.ones((3, 2)))
+    np.testing.assert_allclose(jv, np.exp(np.arange(6.0).reshape(3, 2) / 6).sum(axis=1), rtol=1e-15)
+
+
+def test_parallel_kernels_stay_with_numba(cache_dir, monkeypatch):
+    monkeypatch.setattr(lowering, "PARALLEL_MIN_TRIPS", 1)
+    program = _program(symjvp.compile(lambda x: np.exp(x) * 3.0, np.ones(200)), "primal")
+    assert program.parallel
+    assert not getattr(program.fn, "__module__", "").startswith("symjvp_native_")
+    np.testing.assert_allclose(program.fn(np.zeros(200)), np.full(200, 3.0))
+
+
+def test_switched_off_by_the_environment_numba_runs_the_kernel(cache_dir, monkeypatch):
+    monkeypatch.setattr(native, "ENABLED", False)
+    program = _program(symjvp.compile(lambda x: np.sin(x) * 5.0, np.ones(3)), "primal")
+    assert type(program.fn).__name__ == "CPUDispatcher"
+
+
+def test_a_library_whose_hash_the_manifest_does_not_list_is_not_trusted(cache_dir):
+    program = _program(symjvp.compile(lambda x: np.cos(x) * 7.0, np.ones(3)), "primal")
+    assert program.fn.__module__.startswith("symjvp_native_")
+    entry = os.path.dirname(program.module_path)
+    name = native.library_name(native.host_tag())
+    assert program.disk.trusted(entry, name) is not None
+    with open(os.path.join(entry, name), "ab") as f:
+        f.write(b"tampered")
+    assert program.disk.trusted(entry, name) is None
+    assert program.disk.trusted(entry, "native-stranger.so") is None
+
+
+WARM = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    import symjvp
+
+    def exp_reducer(x):
+        return x.exp().sum(dim=1)
+
+    out, jv = symjvp.jvp(exp_reducer, np.full((3, 3), 0.5), np.ones((3, 3)))
+    print(repr(jv.tolist()), "numba" in sys.modules, "sympy" in sys.modules)
+    """
+)
+
+
+def test_a_warm_process_runs_the_native_library_without_importing_numba_or_sympy(tmp_path):
+    script = tmp_path / "warm.py"
+    script.write_text(WARM)
+    env = dict(os.environ, SYMJVP_CACHE_DIR=str(tmp_path / "cache"))
+    runs = [subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300) for _ in range(2)]
+    assert all(run.returncode == 0 for run in runs), runs[-1].stderr
+    (cold_values, cold_numba, cold_sympy), (warm_values, warm_numba, warm_sympy) = [r.stdout.rsplit(" ", 2) for r in runs]
+    assert (cold_numba, cold_sympy) == ("True", "True\n")
+    assert (warm_numba, warm_sympy) == ("False", "False\n")
+    assert warm_values == cold_values
+    np.testing.assert_allclose(eval(warm_values), [3 * np.exp(0.5)] * 3, rtol=1e-15)
