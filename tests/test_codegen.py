@@ -133,7 +133,7 @@ def test_split_and_unsplit_kernels_agree(monkeypatch):
 
 def test_large_buffers_are_allocated_by_the_caller():
     source = symjvp.compile(exp_row_sums, symjvp.Spec((2000, 2000))).source("vjp")
-    assert source.splitlines()[1] == "def vjp_kernel(x, u, out1):"
+    assert "\ndef vjp_kernel(x, u, out1):" in source
     assert re.findall(r"np\.empty\((\d+)", source) == ["2000"]
 
 

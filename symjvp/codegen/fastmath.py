@@ -31,7 +31,7 @@ _OVERFLOW = 709.782712893383973096  # largest x with exp(x) finite
 _UNDERFLOW = -745.1332191019412076  # below this exp(x) rounds to 0
 
 
-@njit(fastmath={"contract"}, error_model="numpy")
+@njit(fastmath={"contract"}, error_model="numpy", cache=True)
 def fast_exp(x):
     k = np.floor(x * _INV_LN2 + 0.5)
     r = (x - k * _LN2_HI) - k * _LN2_LO
@@ -77,7 +77,7 @@ def fast_exp(x):
     return x if x != x else y
 
 
-@njit(fastmath={"contract"}, error_model="numpy")
+@njit(fastmath={"contract"}, error_model="numpy", cache=True)
 def fast_sigmoid(x):
     return 1.0 / (1.0 + fast_exp(-x))
 
@@ -86,7 +86,7 @@ _SQRT2 = 1.4142135623730951
 _SMALLEST_NORMAL = 2.2250738585072014e-308
 
 
-@njit(fastmath={"contract"}, error_model="numpy")
+@njit(fastmath={"contract"}, error_model="numpy", cache=True)
 def fast_log(x):
     subnormal = x < _SMALLEST_NORMAL
     scaled = x * 4503599627370496.0 if subnormal else x  # 2**52
@@ -118,7 +118,7 @@ def fast_log(x):
     return y
 
 
-@njit(fastmath={"contract"}, error_model="numpy")
+@njit(fastmath={"contract"}, error_model="numpy", cache=True)
 def fast_tanh(x):
     a = abs(x)
     z = x * x

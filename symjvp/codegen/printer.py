@@ -106,9 +106,9 @@ class NumbaPrinter(PythonCodePrinter):
 
     def _print_Pow(self, expr, rational=False):
         base, exponent = expr.args
-        if exponent.is_Integer and exponent < 0 and not base.is_integer:
+        if exponent.is_Integer and exponent < -1 and not base.is_integer:
             # Numba's x**-n raises ZeroDivisionError at x == 0 whatever the error model; NumPy gives inf.
-            return f"(1.0/({self._print(base ** -exponent)}))"
+            return f"(1/({self._print(base ** -exponent)}))"
         return super()._print_Pow(expr, rational=rational)
 
     def _print_exp2(self, expr):

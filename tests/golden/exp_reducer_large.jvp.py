@@ -1,9 +1,5 @@
 # symjvp jvp kernel of exp_reducer(x: (500, 300) float64)
-def jvp_kernel(x, v_x):
-    x = x.reshape(-1)
-    v_x = v_x.reshape(-1)
-    out0 = np.empty(500, dtype=np.float64)
-    out1 = np.empty(500, dtype=np.float64)
+def jvp_kernel_core(x, v_x, out0, out1):
     for i0 in prange(500):
         acc0 = 0.0
         acc1 = 0.0
@@ -13,4 +9,10 @@ def jvp_kernel(x, v_x):
             acc1 += t0*v_x[np.uintp(300*i0 + r0)]
         out0[np.uintp(i0)] = acc0
         out1[np.uintp(i0)] = acc1
+
+
+def jvp_kernel(x, v_x):
+    out0 = np.empty(500, dtype=np.float64)
+    out1 = np.empty(500, dtype=np.float64)
+    jvp_kernel_core(x.reshape(-1), v_x.reshape(-1), out0, out1)
     return (out0, out1)

@@ -1,7 +1,5 @@
 # symjvp vjp kernel of exp_reducer(x: (500, 300) float64)
-def vjp_kernel(x, u, out1):
-    x = x.reshape(-1)
-    out0 = np.empty(500, dtype=np.float64)
+def vjp_kernel_core(x, u, out0, out1):
     for i0 in prange(500):
         acc0 = 0.0
         for r0 in range(300):
@@ -9,4 +7,9 @@ def vjp_kernel(x, u, out1):
             acc0 += t0
             out1[np.uintp(300*i0 + r0)] = t0*u[np.uintp(i0)]
         out0[np.uintp(i0)] = acc0
+
+
+def vjp_kernel(x, u, out1):
+    out0 = np.empty(500, dtype=np.float64)
+    vjp_kernel_core(x.reshape(-1), u, out0, out1)
     return (out0, out1.reshape((500, 300)))

@@ -1,8 +1,5 @@
 # symjvp jvp kernel of logistic_layer(X: (50, 2) float64, w: (2,) float64)
-def jvp_kernel(X, w, v_w):
-    X = X.reshape(-1)
-    out0 = np.empty(50, dtype=np.float64)
-    out1 = np.empty(50, dtype=np.float64)
+def jvp_kernel_core(X, w, v_w, out0, out1):
     # unrolled
     t0 = fast_exp(-X[0]*w[0] - X[1]*w[1])
     t1 = t0 + 1
@@ -204,4 +201,10 @@ def jvp_kernel(X, w, v_w):
     out1[48] = -t96*(-X[96]*v_w[0] - X[97]*v_w[1])/t97**2
     out0[49] = 1/t99
     out1[49] = -t98*(-X[98]*v_w[0] - X[99]*v_w[1])/t99**2
+
+
+def jvp_kernel(X, w, v_w):
+    out0 = np.empty(50, dtype=np.float64)
+    out1 = np.empty(50, dtype=np.float64)
+    jvp_kernel_core(X.reshape(-1), w, v_w, out0, out1)
     return (out0, out1)

@@ -1,7 +1,5 @@
 # symjvp primal kernel of logistic_layer(X: (50, 2) float64, w: (2,) float64)
-def primal_kernel(X, w):
-    X = X.reshape(-1)
-    out0 = np.empty(50, dtype=np.float64)
+def primal_kernel_core(X, w, out0):
     # unrolled
     out0[0] = 1/(fast_exp(-X[0]*w[0] - X[1]*w[1]) + 1)
     out0[1] = 1/(fast_exp(-X[2]*w[0] - X[3]*w[1]) + 1)
@@ -53,4 +51,9 @@ def primal_kernel(X, w):
     out0[47] = 1/(fast_exp(-X[94]*w[0] - X[95]*w[1]) + 1)
     out0[48] = 1/(fast_exp(-X[96]*w[0] - X[97]*w[1]) + 1)
     out0[49] = 1/(fast_exp(-X[98]*w[0] - X[99]*w[1]) + 1)
+
+
+def primal_kernel(X, w):
+    out0 = np.empty(50, dtype=np.float64)
+    primal_kernel_core(X.reshape(-1), w, out0)
     return out0

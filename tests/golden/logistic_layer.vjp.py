@@ -1,9 +1,5 @@
 # symjvp vjp kernel of logistic_layer(X: (50, 2) float64, w: (2,) float64)
-def vjp_kernel(X, w, u):
-    X = X.reshape(-1)
-    out0 = np.empty(50, dtype=np.float64)
-    buf0 = np.empty(50, dtype=np.float64)
-    out1 = np.empty(2, dtype=np.float64)
+def vjp_kernel_core(X, w, u, out0, buf0, out1):
     # unrolled
     t0 = fast_exp(-X[0]*w[0] - X[1]*w[1])
     t1 = t0 + 1
@@ -210,4 +206,11 @@ def vjp_kernel(X, w, u):
         for r0 in range(50):
             acc0 += X[np.uintp(i0 + 2*r0)]*buf0[np.uintp(r0)]
         out1[np.uintp(i0)] = acc0
+
+
+def vjp_kernel(X, w, u):
+    out0 = np.empty(50, dtype=np.float64)
+    buf0 = np.empty(50, dtype=np.float64)
+    out1 = np.empty(2, dtype=np.float64)
+    vjp_kernel_core(X.reshape(-1), w, u, out0, buf0, out1)
     return (out0, out1)

@@ -1,6 +1,5 @@
 # symjvp jacobian kernel of robertson(y: (3,) float64)
-def jacobian_kernel(y):
-    out0 = np.empty(9, dtype=np.float64)
+def jacobian_kernel_core(y, out0):
     # unrolled
     t0 = 10000*y[2]
     t1 = 10000*y[1]
@@ -14,4 +13,9 @@ def jacobian_kernel(y):
     out0[6] = 0
     out0[7] = t2
     out0[8] = 0
+
+
+def jacobian_kernel(y):
+    out0 = np.empty(9, dtype=np.float64)
+    jacobian_kernel_core(y, out0)
     return out0.reshape((3, 3))

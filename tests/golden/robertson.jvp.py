@@ -1,7 +1,5 @@
 # symjvp jvp kernel of robertson(y: (3,) float64)
-def jvp_kernel(y, v_y):
-    out0 = np.empty(3, dtype=np.float64)
-    out1 = np.empty(3, dtype=np.float64)
+def jvp_kernel_core(y, v_y, out0, out1):
     # unrolled
     t0 = 0.04*y[0]
     t1 = 10000*y[2]
@@ -15,4 +13,10 @@ def jvp_kernel(y, v_y):
     out1[1] = -t3 - t5
     out0[2] = t4
     out1[2] = t5
+
+
+def jvp_kernel(y, v_y):
+    out0 = np.empty(3, dtype=np.float64)
+    out1 = np.empty(3, dtype=np.float64)
+    jvp_kernel_core(y, v_y, out0, out1)
     return (out0, out1)
