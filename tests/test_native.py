@@ -78,6 +78,18 @@ def test_native_library_computes_what_the_numba_kernel_computes(cache_dir, case,
         np.testing.assert_array_equal(ours, theirs)
 
 
+def test_native_library_takes_buffers_its_caller_allocated(cache_dir, monkeypatch):
+    monkeypatch.setattr(lowering, "CALLER_ALLOCATES_BYTES", 0)
+    x, u = np.linspace(0.1, 1.0, 6).reshape(3, 2), np.arange(3.0)
+    k = symjvp.compile(lambda x: np.log(x).sum(axis=1) * 2.0, x)
+    program = _program(k, "vjp")
+    assert program.buffers and program.fn.__module__.startswith("symjvp_native_")
+    out, grad = k.vjp(x, u)
+    np.testing.assert_allclose(out, 2 * np.log(x).sum(axis=1), rtol=1e-15)
+    np.testing.assert_allclose(grad, 2 * u[:, None] / x, rtol=1e-15)
+    assert grad.shape == (3, 2)
+
+
 def test_native_library_returns_fresh_outputs_each_call(cache_dir):
     k = symjvp.compile(softmax, np.zeros(4))
     first = k.jvp(np.zeros(4), np.ones(4))[1]

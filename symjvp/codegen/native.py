@@ -171,6 +171,12 @@ def wrapper_source(layout, module):
     for k, (size, dtype, zero_init, passed_in, shape) in enumerate(temporaries):
         if passed_in:
             pointers.append(f"PyArray_DATA((PyArrayObject *)args[{next_passed}])")
+            if k in layout["returns"]:  # returned in its shape, as a view of the flat buffer the caller made
+                shape = shape if shape is not None else [size]
+                lines.append(f"    static npy_intp dims_t{k}[] = {_dims(shape)};")
+                lines.append(f"    PyArray_Dims shape_t{k} = {{dims_t{k}, {len(shape)}}};")
+                lines.append(f"    PyObject *t{k} = PyArray_Newshape((PyArrayObject *)args[{next_passed}], &shape_t{k}, NPY_CORDER);")
+                owned.append(k)
             next_passed += 1
         elif k in layout["returns"]:
             shape = shape if shape is not None else [size]
