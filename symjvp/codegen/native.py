@@ -94,7 +94,6 @@ def module_name(directory, tag):
 def layout(kernel):
     """What the wrapper must know of a kernel (Kernel IR), as plain data for the cache's metadata."""
     return {
-        "core": f"{kernel.name}_core",
         "arguments": [[b.size, np.dtype(b.dtype).name, None if b.shape is None else list(b.shape)] for b in kernel.arguments],
         "temporaries": [
             [b.size, np.dtype(b.dtype).name, b.zero_init, b.passed_in, None if b.shape is None else list(b.shape)]

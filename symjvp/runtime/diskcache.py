@@ -95,6 +95,14 @@ def _file_hash(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
+def _replace(path, content):
+    """Write ``content`` beside ``path`` and rename it into place."""
+    handle, staging = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+    with os.fdopen(handle, "wb") as f:
+        f.write(content)
+    os.replace(staging, path)
+
+
 def _safe_directory(path):
     """Ours and not writable by others (the cache holds code that gets run)."""
     info = os.stat(path)
@@ -213,14 +221,9 @@ class DiskCache:
         try:
             with open(os.path.join(entry, "manifest.json")) as f:
                 manifest = json.load(f)
-            for content, path in ((data, target), (None, os.path.join(entry, "manifest.json"))):
-                if content is None:
-                    manifest[name] = hashlib.sha256(data).hexdigest()
-                    content = json.dumps(manifest).encode()
-                handle, staging = tempfile.mkstemp(dir=entry, prefix=".tmp-")
-                with os.fdopen(handle, "wb") as f:
-                    f.write(content)
-                os.replace(staging, path)
+            manifest[name] = hashlib.sha256(data).hexdigest()
+            _replace(target, data)
+            _replace(os.path.join(entry, "manifest.json"), json.dumps(manifest).encode())
         except (OSError, ValueError):
             return None
         return target
