@@ -13,8 +13,11 @@ with a STREAM-style triad.
 import argparse
 import os
 import platform
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 
 import numba
@@ -568,6 +571,48 @@ def run(scale, repeat):
     return rows, notes, bandwidth
 
 
+STARTUP = {
+    "symjvp, empty cache": "import numpy as np, symjvp\n"
+    "def exp_reducer(x):\n    return x.exp().sum(dim=1)\n"
+    "symjvp.jvp(exp_reducer, np.full((3, 3), 0.5), np.ones((3, 3)))\n",
+    "import numpy": "import numpy\n",
+    "import numba": "import numba\n",
+    "jax.jit(jvp)": "import jax, jax.numpy as jnp\njax.config.update('jax_enable_x64', True)\n"
+    "f = jax.jit(lambda x, v: jax.jvp(lambda x: jnp.exp(x).sum(axis=1), (x,), (v,)))\n"
+    "f(jnp.full((3, 3), 0.5), jnp.ones((3, 3)))[1].block_until_ready()\n",
+}
+
+
+def _process_seconds(code, env):
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, timeout=600)
+    return time.perf_counter() - start
+
+
+def startup(samples=3):
+    """Seconds of a whole new process running the seed's jvp: empty cache, then warm; imports for scale."""
+    cache = tempfile.mkdtemp(prefix="symjvp-startup-")
+    env = dict(os.environ, SYMJVP_CACHE_DIR=cache)
+    times = {}
+    try:
+        cold = []
+        for _ in range(samples):
+            shutil.rmtree(cache)
+            cold.append(_process_seconds(STARTUP["symjvp, empty cache"], env))
+        times["symjvp, empty cache"] = statistics.median(cold)
+        warm = [_process_seconds(STARTUP["symjvp, empty cache"], env) for _ in range(samples)]
+        times["symjvp, warm cache"] = statistics.median(warm)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    for label in ("import numpy", "import numba", "jax.jit(jvp)"):
+        if label == "jax.jit(jvp)" and jax is None:
+            continue
+        times[label] = statistics.median(_process_seconds(STARTUP[label], env) for _ in range(samples))
+    for label, t in times.items():
+        print(f"{'start-up (new process)':38s} {label:28s} {t:9.2f} s", flush=True)
+    return times
+
+
 PEERS = (
     "torch.autograd.functional",
     "torch.func",
@@ -579,7 +624,7 @@ PEERS = (
 )
 
 
-def report(rows, notes, bandwidth, command):
+def report(rows, notes, bandwidth, command, started):
     lines = [
         "# Benchmarks: symjvp and its peers on the CPU",
         "",
@@ -638,6 +683,16 @@ def report(rows, notes, bandwidth, command):
         unit, name = (1e3, "ms") if floor is not None else (1e6, "µs")
         for label, t in sorted(times.items(), key=lambda kv: kv[1]):
             lines.append(f"| {title} | {label} | {t * unit:.2f} {name} |")
+    lines += [
+        "",
+        "Start-up: a whole new Python process that calls `symjvp.jvp` on the seed's `exp_reducer` at (3, 3), "
+        "with an empty symjvp cache and then with the cache that run left; for scale, new processes that only "
+        "import NumPy or Numba, and one that runs `jax.jit` of the same jvp (medians of 3):",
+        "",
+        "| process | seconds |",
+        "|---|---|",
+    ]
+    lines += [f"| {label} | {t:.2f} |" for label, t in started.items()]
     if notes:
         lines += ["", "Notes:", ""] + [f"* {n}" for n in notes]
     lines += ["", "![symjvp and its peers](benchmarks.png)", ""]
@@ -688,8 +743,9 @@ def main(argv=None):
         return _lorenz_memory_child(args.lorenz_memory_child)
     scale, repeat = (0.25, 5) if args.quick else (1.0, 15)
     rows, notes, bandwidth = run(scale, repeat)
+    started = startup()
     command = "python benchmarks/peers.py" + (" --quick" if args.quick else "")
-    text = report(rows, notes, bandwidth, command)
+    text = report(rows, notes, bandwidth, command, started)
     os.makedirs(DOCS, exist_ok=True)
     with open(os.path.join(DOCS, "benchmarks.md"), "w") as f:
         f.write(text)
