@@ -87,6 +87,12 @@ class NumbaPrinter(PythonCodePrinter):
     def _print_tanh(self, expr):
         return self._transcendental("tanh", expr)
 
+    def _print_sin(self, expr):
+        return self._transcendental("sin", expr)
+
+    def _print_cos(self, expr):
+        return self._transcendental("cos", expr)
+
     def _transcendental(self, name, expr):
         """``fast_<name>`` (codegen/fastmath.py) when inlining, else the libm call."""
         prefix = "fast_" if self._settings.get("inline_transcendentals") else "math."
