@@ -31,6 +31,8 @@ class KernelProgram:
         self.disk = None
         self._fn = None
         self._numba = None
+        #: Whether ``fn`` is the native library (known once ``fn`` has been asked for).
+        self.native = False
 
     @classmethod
     def from_graph(cls, graph, name, header):
@@ -65,7 +67,9 @@ class KernelProgram:
     def fn(self):
         """The kernel: takes the inputs and ``after_inputs()``, returns the computed outputs."""
         if self._fn is None:
-            self._fn = self._native() or self._numba_kernels()[1]
+            native = self._native()
+            self.native = native is not None
+            self._fn = native or self._numba_kernels()[1]
         return self._fn
 
     def _numba_kernels(self):
