@@ -306,8 +306,11 @@ def _inline_into_callers(function):
     links into callers (shared by all of them, and by its disk cache's copy).
     """
     function.compile((types.float64,))
-    library = function.overloads[(types.float64,)].library
-    for definition in library._get_module_for_linking().functions:
+    try:  # Numba internals: without them the functions stay calls, correct but not vectorized
+        module = function.overloads[(types.float64,)].library._get_module_for_linking()
+    except AttributeError:
+        return
+    for definition in module.functions:
         if not definition.is_declaration:
             definition.add_function_attribute("alwaysinline")
 
