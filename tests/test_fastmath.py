@@ -167,3 +167,12 @@ def test_sin_and_cos_property_within_1_ulp_of_the_exact_value(x):
         expected = _exactly(function, x)
         got = ours(np.array([x]))[0]
         assert got == expected or ulp_error(got, expected) <= 1.0
+
+
+def test_the_bits_of_two_over_pi_are_right():
+    import mpmath
+
+    from symjvp.codegen.fastmath import _TWO_OVER_PI_BITS
+
+    with mpmath.workprec(1400):
+        assert _TWO_OVER_PI_BITS == int(mpmath.floor(2 / mpmath.pi * mpmath.mpf(2) ** 1216))
