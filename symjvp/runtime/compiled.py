@@ -307,10 +307,7 @@ class Compiled:
                     return None
             return None
 
-        if program.native and not fresh_buffers:
-            thin = thin_native
-
-        self._thin[kind] = thin
+        self._thin[kind] = thin_native if program.native and not fresh_buffers else thin
 
     def __call__(self, *inputs):
         thin = self._thin.get("primal")
