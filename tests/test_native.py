@@ -137,6 +137,20 @@ def test_parallel_kernels_stay_with_numba(cache_dir, monkeypatch):
     np.testing.assert_allclose(program.fn(np.zeros(200)), np.full(200, 3.0))
 
 
+def test_a_core_that_cannot_be_native_is_not_rebuilt_by_later_processes(cache_dir, monkeypatch):
+    monkeypatch.setattr(native, "_object_code", lambda core, layout: None)
+    first = _program(symjvp.compile(lambda x: np.sin(x) * 11.0, np.ones(3)), "primal")
+    assert not first.native and first.fn(np.zeros(3)).tolist() == [0.0, 0.0, 0.0]
+
+    def build_again(*args):
+        raise AssertionError("the build was attempted again")
+
+    monkeypatch.setattr(native, "build", build_again)
+    compiled_module.reset_disk_cache()  # as a new process would: nothing remembered in memory
+    again = _program(symjvp.compile(lambda x: np.sin(x) * 11.0, np.ones(3)), "primal")
+    assert not again.native and again.fn(np.zeros(3)).tolist() == [0.0, 0.0, 0.0]
+
+
 def test_switched_off_by_the_environment_numba_runs_the_kernel(cache_dir, monkeypatch):
     monkeypatch.setattr(native, "ENABLED", False)
     program = _program(symjvp.compile(lambda x: np.sin(x) * 5.0, np.ones(3)), "primal")

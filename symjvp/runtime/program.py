@@ -95,7 +95,12 @@ class KernelProgram:
         entry, name = os.path.dirname(self.module_path), native.library_name(tag)
         try:
             if self.disk.trusted(entry, name) is None:
-                data = native.build(self._numba_kernels()[0], self.layout, entry) if native.buildable() else None
+                # A core that needs Numba's runtime is marked once, so later processes do not retry.
+                if not native.buildable() or self.disk.trusted(entry, name + ".none") is not None:
+                    return None
+                data = native.build(self._numba_kernels()[0], self.layout, entry)
+                if data is None:
+                    self.disk.attach(entry, name + ".none", b"")
                 if data is None or self.disk.attach(entry, name, data) is None:
                     return None
             return native.load(entry, tag)
