@@ -49,7 +49,7 @@ def _program(compiled, kind):
 CASES = {
     # name: (function, example inputs, wrt)
     "constants and index tables (mass action)": (mass_action, [np.linspace(0.1, 2.0, 20)], None),
-    "a scratch buffer (softmax's max and sum)": (softmax, [np.linspace(-1.0, 1.0, 7)], None),
+    "scratch buffers (softmax's max and sum)": (softmax, [np.linspace(-1.0, 1.0, 200)], None),
     "an integer input": (scale_by_counts, [np.arange(4.0), np.array([4, 0, 1, 2])], 0),
     "two-dimensional inputs and outputs": (lambda x: np.tanh(x) @ x.T, [np.linspace(-1, 1, 6).reshape(2, 3)], None),
 }
