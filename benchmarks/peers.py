@@ -686,7 +686,8 @@ def report(rows, notes, bandwidth, command, started):
     lines += [
         "",
         "Start-up: a whole new Python process that calls `symjvp.jvp` on the seed's `exp_reducer` at (3, 3), "
-        "with an empty symjvp cache and then with the cache that run left; for scale, new processes that only "
+        "with an empty symjvp cache (Numba's cache of symjvp's own fastmath functions, written on first use after "
+        "installation, is kept) and then with the cache that run left; for scale, new processes that only "
         "import NumPy or Numba, and one that runs `jax.jit` of the same jvp (medians of 3):",
         "",
         "| process | seconds |",
