@@ -17,6 +17,7 @@ its file name says so (``host_tag``); it is only ever loaded after the disk
 cache has verified its hash.  ``SYMJVP_NATIVE=0`` turns it off.
 """
 
+import functools
 import hashlib
 import os
 import platform
@@ -68,6 +69,7 @@ def buildable():
     )
 
 
+@functools.lru_cache(maxsize=None)
 def host_tag():
     """Which machine code and Python ABI a library holds: CPU model and features, Python, NumPy ABI."""
     try:

@@ -134,8 +134,7 @@ class Specialization:
             meta["present"],
             meta["copies"],
             constants,
-            meta["buffers"],
-            meta.get("layout"),
+            meta["layout"],
         )
         program.module_path, program.disk = path, self.disk
         return program

@@ -13,7 +13,7 @@ import numpy as np
 
 
 class KernelProgram:
-    def __init__(self, name, source, parallel, specs, present, copies, constants, buffers=(), layout=None):
+    def __init__(self, name, source, parallel, specs, present, copies, constants, layout):
         self.name = name
         self.source = source
         self.parallel = parallel
@@ -22,10 +22,10 @@ class KernelProgram:
         self.present = list(present)
         self.copies = list(copies)
         self.constants = list(constants)
-        #: (size, dtype, zeroed) of the large buffers the kernel takes after the constants.
-        self.buffers = [(int(size), np.dtype(dtype), bool(zeroed)) for size, dtype, zeroed in buffers]
-        #: The kernel's arrays as codegen/native.py needs them (None: no native library).
+        #: The kernel's arrays, as codegen/native.layout describes them.
         self.layout = layout
+        #: (size, dtype, zeroed) of the large buffers the kernel takes after the constants.
+        self.buffers = [(int(t[0]), np.dtype(t[1]), bool(t[2])) for t in layout["temporaries"] if t[3]]
         #: Where the program lives in the disk cache (its kernel.py) and the cache itself.
         self.module_path = None
         self.disk = None
@@ -48,9 +48,7 @@ class KernelProgram:
                 first.setdefault(id(out), k)
         specs = [graph.output_spec(k) for k in range(len(graph.outputs))]
         present = [out is not None for out in graph.outputs]
-        buffers = [(b.size, b.dtype, b.zero_init) for b in ir.temporaries if b.passed_in]
-        layout = native.layout(ir)
-        return cls(name, kernel_source(ir), ir.parallel, specs, present, copies, constants, buffers, layout)
+        return cls(name, kernel_source(ir), ir.parallel, specs, present, copies, constants, native.layout(ir))
 
     def metadata(self):
         return {
@@ -59,7 +57,6 @@ class KernelProgram:
             "specs": [[list(shape), dtype.str] for shape, dtype in self.specs],
             "present": self.present,
             "copies": self.copies,
-            "buffers": [[size, dtype.str, zeroed] for size, dtype, zeroed in self.buffers],
             "layout": self.layout,
         }
 
@@ -87,7 +84,7 @@ class KernelProgram:
         """The cache entry's native library for this host, built first if missing; None where there can be none."""
         from ..codegen import native
 
-        if self.disk is None or self.module_path is None or self.parallel or self.layout is None:
+        if self.disk is None or self.module_path is None or self.parallel:
             return None
         tag = native.host_tag() if native.loadable() else None
         if tag is None or not native.supported(self.layout):
@@ -101,7 +98,8 @@ class KernelProgram:
                 data = native.build(self._numba_kernels()[0], self.layout, entry)
                 if data is None:
                     self.disk.attach(entry, name + ".none", b"")
-                if data is None or self.disk.attach(entry, name, data) is None:
+                    return None
+                if self.disk.attach(entry, name, data) is None:
                     return None
             return native.load(entry, tag)
         except Exception:  # a library that cannot be built or loaded only costs speed: Numba runs the kernel
