@@ -81,7 +81,6 @@ def lorenz_memory(length):
     reset through /proc/self/clear_refs); None elsewhere.
     """
     import json
-    import subprocess
 
     child = subprocess.run(
         [sys.executable, os.path.abspath(__file__), "--lorenz-memory-child", str(length)],

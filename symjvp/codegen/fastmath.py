@@ -180,10 +180,10 @@ def _reduce_large(ax):
     exponent = np.int64(bits >> np.uint64(52)) - 1023
     row = np.uintp(3 * min(max(exponent - _LARGE_EXPONENT, 0), 1024 - _LARGE_EXPONENT))
     m = (bits & _MANTISSA) | _IMPLICIT
-    ml, mh = m & _LOW32, m >> np.uint64(32)
+    ml, mh = m & _LOW32, m >> _32
     high, middle, low = _WINDOWS[row], _WINDOWS[row + np.uintp(1)], _WINDOWS[row + np.uintp(2)]
-    w0, w1, w2 = low & _LOW32, low >> np.uint64(32), middle & _LOW32
-    w3, w4, w5 = middle >> np.uint64(32), high & _LOW32, high >> np.uint64(32)
+    w0, w1, w2 = low & _LOW32, low >> _32, middle & _LOW32
+    w3, w4, w5 = middle >> _32, high & _LOW32, high >> _32
     # Limb k of the product collects the low halves of ml*w[k] and mh*w[k-1], the high halves of
     # ml*w[k-1] and mh*w[k-2], and the carry: each under 2**32, so no column overflows.
     l0, l1, l2, l3, l4, l5 = ml * w0, ml * w1, ml * w2, ml * w3, ml * w4, ml * w5
@@ -209,9 +209,9 @@ def _reduce_large(ax):
     bottom = (bottom ^ flip) + negative
     top = (top ^ flip) + borrow
     quadrant = (quadrant + np.int64(negative)) & 3
-    a = np.float64(np.int64(top >> np.uint64(32))) * 2.0**-32
+    a = np.float64(np.int64(top >> _32)) * 2.0**-32
     b = np.float64(np.int64(top & _LOW32)) * 2.0**-64
-    c = np.float64(np.int64(bottom >> np.uint64(32))) * 2.0**-96
+    c = np.float64(np.int64(bottom >> _32)) * 2.0**-96
     d = np.float64(np.int64(bottom & _LOW32)) * 2.0**-128
     hi = a + b
     lo = ((a - hi) + b) + (c + d)
