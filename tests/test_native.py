@@ -137,6 +137,34 @@ def test_parallel_kernels_stay_with_numba(cache_dir, monkeypatch):
     np.testing.assert_allclose(program.fn(np.zeros(200)), np.full(200, 3.0))
 
 
+def _flat_layout(n):
+    return {"arguments": [[n, "float64", [n]]], "temporaries": [[n, "float64", False, False, [n]]], "returns": [0]}
+
+
+def test_a_core_that_may_raise_has_no_native_object():
+    from numba import njit
+
+    @njit(error_model="numpy")
+    def checked_copy(x, out):
+        for i in range(3):
+            if x[i] < 0.0:
+                raise ValueError("negative")
+            out[i] = x[i]
+
+    assert native._object_code(checked_copy, _flat_layout(3)) is None
+
+
+def test_a_core_that_cannot_raise_becomes_an_object():
+    from numba import njit
+
+    @njit(error_model="numpy")
+    def halve(x, out):
+        for i in range(3):
+            out[i] = x[i] / 2.0
+
+    assert native._object_code(halve, _flat_layout(3))[:4] == b"\x7fELF"
+
+
 def test_a_core_that_cannot_be_native_is_not_rebuilt_by_later_processes(cache_dir, monkeypatch):
     monkeypatch.setattr(native, "_object_code", lambda core, layout: None)
     first = _program(symjvp.compile(lambda x: np.sin(x) * 11.0, np.ones(3)), "primal")

@@ -47,8 +47,6 @@ _NUMPY_TYPES = {
     "uint8": "NPY_UINT8",
     "bool": "NPY_BOOL",
 }
-#: Runtime symbols the object may keep: the cfunc wrapper's unreachable error report takes the GIL.
-_PROVIDED = {"numba_gil_ensure", "numba_gil_release"}
 
 
 def _compiler():
@@ -130,10 +128,6 @@ def wrapper_source(layout, module):
         "#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION",
         "#include <Python.h>",
         "#include <numpy/arrayobject.h>",
-        "",
-        "/* The entry point's unreachable error path reports through these (Numba's helper library has them). */",
-        "void numba_gil_ensure(PyGILState_STATE *state) { *state = PyGILState_Ensure(); }",
-        "void numba_gil_release(PyGILState_STATE *state) { PyGILState_Release(*state); }",
         "",
         f"extern void {ENTRY}({', '.join(['void *'] * n_pointers) or 'void'});",
         "",
@@ -229,32 +223,77 @@ def wrapper_source(layout, module):
 # ------------------------------------------------------------------ building
 
 
-def _entry_source(layout):
-    from .numba_cpu import dtype_literal
+#: Called by the entry point when the core reports an exception; an object that still calls it is not native.
+_FAILED = "symjvp_core_failed"
+#: How Numba passes one array: meminfo, parent, size, itemsize, data, shape[0], strides[0].
+_ARRAY_FIELDS = ("pointer", "pointer", "i64", "i64", "pointer", "i64", "i64")
 
-    buffers = layout["arguments"] + [[t[0], t[1]] for t in layout["temporaries"]]
-    names = [f"p{k}" for k in range(len(buffers))]
-    views = [f"carray({p}, ({b[0]},), dtype={dtype_literal(b[1])})" for p, b in zip(names, buffers)]
-    return f"def {ENTRY}({', '.join(names)}):\n    core({', '.join(views)})\n"
+
+def _core_module(core, layout):
+    """Numba's optimized LLVM module of the core for flat C-contiguous arrays, and the core's symbol."""
+    from numba import from_dtype, types
+
+    buffers = layout["arguments"] + layout["temporaries"]
+    signature = tuple(types.Array(from_dtype(np.dtype(b[1])), 1, "C") for b in buffers)
+    core.compile(signature)
+    compiled = core.overloads[signature]
+    return str(compiled.library._final_module), compiled.fndesc.llvm_func_name
+
+
+def _is(kind, llvm_type):
+    return llvm_type == kind or (kind == "pointer" and (llvm_type == "ptr" or llvm_type.endswith("*")))
+
+
+def _entry_ir(function, layout):
+    """LLVM IR of ``void symjvp_core(void *, ...)``: Numba's calling convention, filled in from the layout.
+
+    None when the core's parameters are not the (return slot, exception slot,
+    seven fields per array) this expects.
+    """
+    buffers = layout["arguments"] + layout["temporaries"]
+    parameters = [str(argument.type) for argument in function.arguments]
+    if len(parameters) != 2 + len(_ARRAY_FIELDS) * len(buffers):
+        return None
+    fields = [parameters[2 + 7 * k : 9 + 7 * k] for k in range(len(buffers))]
+    if not all(_is(kind, t) for group in fields for kind, t in zip(_ARRAY_FIELDS, group)):
+        return None
+    slots = [t[:-1] if t.endswith("*") else "[2 x i64]" for t in parameters[:2]]
+    arguments = [f"{parameters[0]} %retptr", f"{parameters[1]} %excinfo"]
+    for k, ((size, dtype, *_), group) in enumerate(zip(buffers, fields)):
+        itemsize = np.dtype(dtype).itemsize
+        values = ["null", "null", size, itemsize, f"%p{k}", size, itemsize]
+        arguments += [f"{t} {value}" for t, value in zip(group, values)]
+    entry_parameters = ", ".join(f"{group[4]} %p{k}" for k, group in enumerate(fields))
+    return "\n".join(
+        [
+            f"declare void @{_FAILED}()",
+            f"define void @{ENTRY}({entry_parameters}) {{",
+            f"  %retptr = alloca {slots[0]}",
+            f"  %excinfo = alloca {slots[1]}",
+            f'  %status = call i32 @"{function.name}"({", ".join(arguments)})',
+            "  %failed = icmp ne i32 %status, 0",
+            "  br i1 %failed, label %report, label %done",
+            "report:",
+            f"  call void @{_FAILED}()",
+            "  br label %done",
+            "done:",
+            "  ret void",
+            "}",
+        ]
+    )
 
 
 def _object_code(core, layout):
     """The entry point and everything it calls as a PIC object, or None if it needs Numba's runtime."""
     import llvmlite.binding as ll
-    import numba
-    from numba import carray, types
 
-    namespace = {"core": core, "carray": carray, "np": np}
-    exec(_entry_source(layout), namespace)
-    n_pointers = len(layout["arguments"]) + len(layout["temporaries"])
-    entry = numba.cfunc(types.void(*[types.voidptr] * n_pointers), error_model="numpy")(namespace[ENTRY])
-    module = ll.parse_assembly(str(entry._library._final_module))
+    source, name = _core_module(core, layout)
+    entry = _entry_ir(ll.parse_assembly(source).get_function(name), layout)
+    if entry is None:
+        return None
+    module = ll.parse_assembly(source + "\n" + entry)
     for function in module.functions:
-        if function.is_declaration:
-            continue
-        if function.name == entry.native_name:
-            function.name = ENTRY
-        else:
+        if not function.is_declaration and function.name != ENTRY:
             function.linkage = ll.Linkage.internal
     for variable in module.global_variables:
         if not variable.is_declaration:
@@ -262,7 +301,7 @@ def _object_code(core, layout):
     machine = ll.Target.from_triple(ll.get_process_triple()).create_target_machine(
         cpu=ll.get_host_cpu_name(), features=ll.get_host_cpu_features().flatten(), opt=3, reloc="pic", codemodel="default"
     )
-    # Internal now, the core is seen to always return "no exception", so the entry's error path folds away.
+    # Internal now, the core is seen to always return "no exception", so the entry's report folds away.
     passes = ll.ModulePassManager()
     passes.add_ipsccp_pass()
     passes.add_simplify_cfg_pass()
@@ -273,7 +312,7 @@ def _object_code(core, layout):
     needed = {f.name for f in module.functions if f.is_declaration} | {
         g.name for g in module.global_variables if g.is_declaration
     }
-    if any(name.startswith(("numba_", "NRT_", "_ZN")) and name not in _PROVIDED for name in needed):
+    if any(name == _FAILED or name.startswith(("numba_", "NRT_", "_ZN")) for name in needed):
         return None
     return machine.emit_object(module)
 
@@ -283,24 +322,29 @@ def build(core, layout, directory):
     tag = host_tag()
     if tag is None or not supported(layout):
         return None
-    obj = _object_code(core, layout)
-    if obj is None:
-        return None
-    module = module_name(directory, tag)
     with tempfile.TemporaryDirectory(prefix="symjvp-native-") as work:
-        with open(os.path.join(work, "core.o"), "wb") as f:
-            f.write(obj)
-        with open(os.path.join(work, "wrapper.c"), "w") as f:
-            f.write(wrapper_source(layout, module))
-        command = [
-            _compiler(), "-shared", "-fPIC", "-O2", "-w",
-            "-I", sysconfig.get_paths()["include"], "-I", np.get_include(),
-            "-o", os.path.join(work, "native.so"), os.path.join(work, "wrapper.c"), os.path.join(work, "core.o"), "-lm",
-        ]  # fmt: skip
-        done = subprocess.run(command, capture_output=True)
-        if done.returncode != 0:
+        wrapper, core_object, library = (os.path.join(work, name) for name in ("wrapper", "core.o", "native.so"))
+        with open(wrapper + ".c", "w") as f:
+            f.write(wrapper_source(layout, module_name(directory, tag)))
+        # The C compiler parses Python's and NumPy's headers on the other core while Numba compiles the core.
+        includes = ["-I", sysconfig.get_paths()["include"], "-I", np.get_include()]
+        compiling = subprocess.Popen(
+            [_compiler(), "-c", "-fPIC", "-O2", "-w", *includes, "-o", wrapper + ".o", wrapper + ".c"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            obj = _object_code(core, layout)
+        finally:
+            compiled = compiling.wait() == 0
+        if obj is None or not compiled:
             return None
-        with open(os.path.join(work, "native.so"), "rb") as f:
+        with open(core_object, "wb") as f:
+            f.write(obj)
+        linking = [_compiler(), "-shared", "-o", library, wrapper + ".o", core_object, "-lm"]
+        if subprocess.run(linking, capture_output=True).returncode != 0:
+            return None
+        with open(library, "rb") as f:
             return f.read()
 
 
