@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import symjvp
-from symjvp.lower import boundaries, lowering
+from symjvp import tuning
 
 
 def exp_row_sums(x):
@@ -40,7 +40,7 @@ def test_large_kernels_run_the_outer_loop_in_parallel(exp_reducer_jvp_source):
 def test_small_kernels_stay_on_one_thread():
     source = symjvp.compile(exp_row_sums, np.ones((4, 4))).source("jvp")
     assert "prange" not in source
-    assert lowering.PARALLEL_MIN_TRIPS > 16
+    assert tuning.PARALLEL_MIN_TRIPS > 16
 
 
 def test_captured_arrays_are_arguments_not_literals():
@@ -82,9 +82,9 @@ def test_unrolled_and_looped_kernels_give_the_same_jacobian(monkeypatch):
     def padded(x):
         return np.pad(x, 1)[1:-1, :-2] * np.tril(x)
 
-    monkeypatch.setattr(lowering, "UNROLL_MAX_OPERATIONS", 0)
+    monkeypatch.setattr(tuning, "UNROLL_MAX_OPERATIONS", 0)
     looped = symjvp.Compiled(padded, x, disk_cache=False).jacobian(x)
-    monkeypatch.setattr(lowering, "UNROLL_MAX_OPERATIONS", 10**9)
+    monkeypatch.setattr(tuning, "UNROLL_MAX_OPERATIONS", 10**9)
     unrolled = symjvp.Compiled(padded, x, disk_cache=False).jacobian(x)
     np.testing.assert_array_equal(unrolled, looped)
     assert looped[2, 2, 2, 1] == x[2, 2]
@@ -123,7 +123,7 @@ def test_split_and_unsplit_kernels_agree(monkeypatch):
     u, v = np.random.default_rng(3).random((2, 60))
     split = symjvp.Compiled(_stencils, u, disk_cache=False)
     assert "interior" in split.source("jvp") and "interior" in split.source("vjp")
-    monkeypatch.setattr(boundaries, "SPLIT_MIN_TRIPS", 10**9)
+    monkeypatch.setattr(tuning, "SPLIT_MIN_TRIPS", 10**9)
     unsplit = symjvp.Compiled(_stencils, u, disk_cache=False)
     assert "interior" not in unsplit.source("jvp") + unsplit.source("vjp")
     # The terms may be summed in another order (contracted multiply-adds), hence not bit-equal.
@@ -140,7 +140,7 @@ def test_large_buffers_are_allocated_by_the_caller():
 def test_caller_allocated_buffers_give_the_same_results(monkeypatch):
     x, v = np.random.default_rng(4).random((2, 5, 7))
     expected = symjvp.Compiled(exp_row_sums, x, disk_cache=False).vjp(x, v[:, 0])
-    monkeypatch.setattr(lowering, "CALLER_ALLOCATES_BYTES", 0)
+    monkeypatch.setattr(tuning, "CALLER_ALLOCATES_BYTES", 0)
     passed_in = symjvp.Compiled(exp_row_sums, x, disk_cache=False)
     assert "def vjp_kernel(x, u, out0, out1):" in passed_in.source("vjp")
     np.testing.assert_array_equal(passed_in.vjp(x, v[:, 0])[1], expected[1])

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import symjvp
+from symjvp import tuning
 from symjvp.runtime import compiled as compiled_module
 from symjvp.runtime.diskcache import DiskCache
 
@@ -115,3 +116,15 @@ def test_arrays_are_stored_without_pickle(tmp_path):
     meta, constants, path = cache.load(key)
     assert meta == {"a": 1} and pathlib.Path(path).read_text() == "x = 1\n"
     np.testing.assert_array_equal(constants[0], np.arange(3.0))
+
+
+def test_a_kernel_lowered_under_other_thresholds_is_another_entry(tmp_path, fresh_disk_cache, monkeypatch):
+    def primal_program():
+        compiled = symjvp.compile(lambda x: np.exp(x) * 7.0, np.ones(300))
+        return next(iter(compiled._specializations.values())).program("primal")
+
+    fresh_disk_cache(tmp_path)
+    assert not primal_program().parallel
+    monkeypatch.setattr(tuning, "PARALLEL_MIN_TRIPS", 1)
+    compiled_module.reset_disk_cache()  # as a new process would: nothing remembered in memory
+    assert primal_program().parallel

@@ -11,7 +11,7 @@ import pytest
 import symjvp
 from mass_action import mass_action
 from symjvp.codegen import native
-from symjvp.lower import lowering
+from symjvp import tuning
 from symjvp.runtime import compiled as compiled_module
 
 pytestmark = pytest.mark.skipif(not native.buildable(), reason="needs Linux, a C compiler and Python's headers")
@@ -79,7 +79,7 @@ def test_native_library_computes_what_the_numba_kernel_computes(cache_dir, case,
 
 
 def test_native_library_takes_buffers_its_caller_allocated(cache_dir, monkeypatch):
-    monkeypatch.setattr(lowering, "CALLER_ALLOCATES_BYTES", 0)
+    monkeypatch.setattr(tuning, "CALLER_ALLOCATES_BYTES", 0)
     x, u = np.linspace(0.1, 1.0, 6).reshape(3, 2), np.arange(3.0)
     k = symjvp.compile(lambda x: np.log(x).sum(axis=1) * 2.0, x)
     program = _program(k, "vjp")
@@ -130,7 +130,7 @@ def test_unaligned_inputs_are_copied_before_they_reach_a_kernel(cache_dir):
 
 
 def test_parallel_kernels_stay_with_numba(cache_dir, monkeypatch):
-    monkeypatch.setattr(lowering, "PARALLEL_MIN_TRIPS", 1)
+    monkeypatch.setattr(tuning, "PARALLEL_MIN_TRIPS", 1)
     program = _program(symjvp.compile(lambda x: np.exp(x) * 3.0, np.ones(200)), "primal")
     assert program.parallel
     assert not getattr(program.fn, "__module__", "").startswith("symjvp_native_")

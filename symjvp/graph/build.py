@@ -11,6 +11,7 @@ import string
 import numpy as np
 import sympy as sp
 
+from .. import tuning
 from . import elementwise as E
 from . import ops
 from .node import make
@@ -113,10 +114,6 @@ def add(*nodes):
     return ew(sp.Add(*E.A[: len(nodes)]), *nodes)
 
 
-#: A captured matrix with at most this fraction of non-zeros is multiplied by its
-#: non-zeros only (a stoichiometric matrix, a finite-difference stencil, an incidence matrix).
-SPARSE_DENSITY = 0.25
-SPARSE_MIN_SIZE = 64
 
 
 def contract(specs, out, sizes, *operands):
@@ -155,7 +152,7 @@ def _sparse_constant_product(specs, out, sizes, operands):
         if len(set(x_spec)) != len(x_spec) or not set(x_spec) - {summed} <= set(out):
             continue
         values = matrix.op.value.array
-        if values.size < SPARSE_MIN_SIZE or np.count_nonzero(values) > SPARSE_DENSITY * values.size:
+        if values.size < tuning.SPARSE_MIN_SIZE or np.count_nonzero(values) > tuning.SPARSE_DENSITY * values.size:
             continue
         rows, columns = np.nonzero(values)
         axis = x_spec.index(summed)

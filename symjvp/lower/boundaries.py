@@ -13,10 +13,8 @@ not matter.
 
 import sympy as sp
 
+from .. import tuning
 from .kernel_ir import index_equal
-
-#: Loops shorter than this are not split: the extra code is not worth it.
-SPLIT_MIN_TRIPS = 32
 
 _RELATIONS = (sp.StrictLessThan, sp.LessThan, sp.StrictGreaterThan, sp.GreaterThan)
 
@@ -25,7 +23,7 @@ def split_boundaries(nest, is_parallel):
     """``nest`` as a list of nests over disjoint ranges of its outer loops, the interior specialised."""
     for position, (variable, extent) in enumerate(nest.outer):
         start, stop = _bounds(extent)
-        if stop - start < SPLIT_MIN_TRIPS:
+        if stop - start < tuning.SPLIT_MIN_TRIPS:
             continue
         interior = _interior(_expressions(nest), variable, start, stop)
         if interior is None:

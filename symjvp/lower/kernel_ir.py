@@ -76,7 +76,7 @@ class Buffer:
     dtype: np.dtype
     role: str  # "argument", "temporary" or "output"
     zero_init: bool = False
-    #: Allocated by the caller (NumPy) and passed in: see lowering.CALLER_ALLOCATES_BYTES.
+    #: Allocated by the caller (NumPy) and passed in: see tuning.CALLER_ALLOCATES_BYTES.
     passed_in: bool = False
     #: The array's own shape for inputs and outputs, which the kernel takes and returns
     #: as they are (no reshaping around a call); None for a flat constant or temporary.

@@ -17,26 +17,12 @@ import sys
 import numpy as np
 import sympy as sp
 
+from .. import tuning
 from ..graph import elementwise as E
 from ..graph import ops
 from .boundaries import split_boundaries
 from .per_point import lower_per_point
 from .kernel_ir import Buffer, Kernel, Nest, floordiv, imod, index_equal, loop_trips, loop_variable
-
-#: Below this many iterations a nest runs on one thread: waking the pool costs more.
-PARALLEL_MIN_TRIPS = 1 << 17
-#: Nests of at most this many iterations become straight-line code: the indices are
-#: numbers, so structural zeros vanish and CSE sees the whole local computation.
-UNROLL_MAX_TRIPS = 64
-#: ... as long as the unrolled code stays under this many operations (CSE time grows fast).
-UNROLL_MAX_OPERATIONS = 3000
-#: Buffers of at least this many bytes are allocated by the caller with NumPy, which asks Linux
-#: for transparent huge pages; Numba's own allocation of a 32 MB output costs
-#: thousands of 4 KiB page faults, several times the arithmetic of a fused kernel.
-CALLER_ALLOCATES_BYTES = 1 << 20
-#: Reductions over at most this many terms are written out inline (x[i,0]*w[0] + x[i,1]*w[1])
-#: instead of getting a loop and a buffer of their own.
-INLINE_REDUCTION_TERMS = 8
 
 _RESERVED = re.compile(r"^((i|r|t|acc|buf|out|const|table)\d+|view\d+(_\d+)?)$")
 _RESERVED_NAMES = {"np", "math", "prange", "numba", "range", "abs", "max", "min", "kernel"}
@@ -122,7 +108,7 @@ def _reduced_terms(node):
 
 def _is_reduction(node):
     """Needs a loop nest of its own: a scatter, or a reduction too long to write out."""
-    return isinstance(node.op, ops.ScatterAdd) or _reduced_terms(node) > INLINE_REDUCTION_TERMS
+    return isinstance(node.op, ops.ScatterAdd) or _reduced_terms(node) > tuning.INLINE_REDUCTION_TERMS
 
 
 class _Lowering:
@@ -342,7 +328,7 @@ class _Lowering:
             taken_out += is_output
             zero = isinstance(node.op, ops.ScatterAdd)
             role = "output" if is_output else "temporary"
-            passed_in = node.size * np.dtype(node.dtype).itemsize >= CALLER_ALLOCATES_BYTES
+            passed_in = node.size * np.dtype(node.dtype).itemsize >= tuning.CALLER_ALLOCATES_BYTES
             shape = node.shape if is_output else None
             temporaries.append(Buffer(name_, node.size, node.dtype, role, zero, passed_in, shape))
             self.store_name[id(node)] = name_
@@ -384,7 +370,7 @@ class _Lowering:
             shape, reduced = signature[1], signature[2]
             trips = int(np.prod(shape + reduced, dtype=np.int64))
             partner = (lvl, ("map", tuple(shape) + tuple(reduced)))
-            if partner in groups and trips > UNROLL_MAX_TRIPS and partner not in fused.values():
+            if partner in groups and trips > tuning.UNROLL_MAX_TRIPS and partner not in fused.values():
                 fused[(lvl, signature)] = partner
         return fused
 
@@ -400,7 +386,7 @@ class _Lowering:
 
     @staticmethod
     def _parallel(nest):
-        return bool(nest.outer) and loop_trips(nest.outer[0][1]) > 1 and nest.trip_count >= PARALLEL_MIN_TRIPS
+        return bool(nest.outer) and loop_trips(nest.outer[0][1]) > 1 and nest.trip_count >= tuning.PARALLEL_MIN_TRIPS
 
     def _body_operations(self, shape, members):
         """Operations in one iteration of a map nest over ``shape`` (to bound unrolling)."""
@@ -413,7 +399,7 @@ class _Lowering:
         operations = self._body_operations(shape, members)
         for p in range(len(shape) + 1):
             trips = int(np.prod(shape[p:], dtype=np.int64))
-            if trips <= UNROLL_MAX_TRIPS and trips * operations <= UNROLL_MAX_OPERATIONS:
+            if trips <= tuning.UNROLL_MAX_TRIPS and trips * operations <= tuning.UNROLL_MAX_OPERATIONS:
                 return len(shape) - p
         return 0
 
@@ -458,7 +444,7 @@ class _Lowering:
 
     def _reduce_nest(self, shape, reduced_sizes, members, element_members=()):
         trips = int(np.prod(shape, dtype=np.int64)) * int(np.prod(reduced_sizes, dtype=np.int64))
-        if trips <= UNROLL_MAX_TRIPS:
+        if trips <= tuning.UNROLL_MAX_TRIPS:
             combine = {"sum": sp.Add, "max": sp.Max, "min": sp.Min}
             values, targets = [], []
             for out_multi in np.ndindex(*shape):
@@ -521,7 +507,7 @@ def lower(graph, name="kernel", header=""):
     sys.setrecursionlimit(max(limit, 20000))
     try:
         if getattr(graph, "per_point", None) is not None:
-            kernel = lower_per_point(graph, input_names(graph), name, header, CALLER_ALLOCATES_BYTES, PARALLEL_MIN_TRIPS)
+            kernel = lower_per_point(graph, input_names(graph), name, header)
             if kernel is not None:
                 return kernel, []
         lowering = _Lowering(graph)

@@ -16,15 +16,11 @@ with every indexing it lowers).
 import numpy as np
 import sympy as sp
 
+from .. import tuning
 from ..graph import ops
 from ..graph.node import PerPoint
 from ..symbolic.scalarize import scalar_cost, scalarize
 from .kernel_ir import Buffer, Kernel, Nest, loop_variable
-
-#: Above this many SymPy expressions for one point the loop-nest lowering is used.
-PER_POINT_SCALAR_LIMIT = 20_000
-#: A Jacobian (not vmapped) of at most this many SymPy expressions is lowered as one point.
-SMALL_JACOBIAN_SCALARS = 20_000
 
 
 def one_point_if_small(jacobian):
@@ -36,15 +32,15 @@ def one_point_if_small(jacobian):
     """
     captured = (ops.Constant, ops.Gather, ops.ScatterAdd)
     if jacobian.per_point is None and any(isinstance(n.op, captured) for n in jacobian.nodes()):
-        if scalar_cost(jacobian) <= SMALL_JACOBIAN_SCALARS:
+        if scalar_cost(jacobian) <= tuning.SMALL_JACOBIAN_SCALARS:
             jacobian.per_point = PerPoint(jacobian, (None,) * len(jacobian.inputs), 1)
     return jacobian
 
 
-def lower_per_point(graph, names, name, header, caller_allocates_bytes, parallel_min_work):
+def lower_per_point(graph, names, name, header):
     """The Kernel of ``graph`` (which has ``graph.per_point``), or None if one point is too big."""
     point = graph.per_point
-    if scalar_cost(point.graph) > PER_POINT_SCALAR_LIMIT:
+    if scalar_cost(point.graph) > tuning.PER_POINT_SCALAR_LIMIT:
         return None
     p = loop_variable("i0") if point.size > 1 else sp.S.Zero
     views, values, loads = [], [], {}
@@ -66,7 +62,7 @@ def lower_per_point(graph, names, name, header, caller_allocates_bytes, parallel
             continue
         buffer = f"out{len(temporaries)}"
         size = int(np.prod(out.shape, dtype=np.int64))
-        passed_in = size * out.dtype.itemsize >= caller_allocates_bytes
+        passed_in = size * out.dtype.itemsize >= tuning.CALLER_ALLOCATES_BYTES
         temporaries.append(Buffer(buffer, size, out.dtype, "output", True, passed_in, out.shape))
         view = buffer
         if point.size > 1:
@@ -86,7 +82,7 @@ def lower_per_point(graph, names, name, header, caller_allocates_bytes, parallel
     nest = Nest(outer=outer, views=views, assignments=reads + assignments, stores=stores)
     nest.comment = "one point per iteration" if outer else "unrolled, structural zeros not stored"
     work = point.size * (sum(sp.count_ops(e) for _, e in assignments) + sum(sp.count_ops(v) for v in reduced) + 1)
-    nest.parallel = point.size > 1 and work >= parallel_min_work
+    nest.parallel = point.size > 1 and work >= tuning.PARALLEL_MIN_TRIPS
     arguments = [Buffer(n, x.size, x.dtype, "argument", shape=x.shape) for x, n in zip(graph.inputs, names)]
     outputs = [b.name for b in temporaries]
     return Kernel(name, arguments, temporaries, outputs, [nest], header)

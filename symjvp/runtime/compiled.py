@@ -221,9 +221,11 @@ class Compiled:
             disk, disk_key = self._disk, None
             if disk is not None:
                 plain = tuple((tuple(s), np.dtype(d).str) for s, d in signature)
-                from ..codegen.numba_cpu import configuration
+                from .. import tuning
+                from ..codegen import numba_cpu
 
-                disk_key = (self._fingerprint, plain, self.wrt, tuple(self.names), self.target, configuration())
+                configuration = (numba_cpu.configuration(), tuning.configuration())
+                disk_key = (self._fingerprint, plain, self.wrt, tuple(self.names), self.target, configuration)
                 try:
                     disk.key(disk_key)
                 except TypeError:

@@ -1,0 +1,50 @@
+"""Size thresholds that choose between equivalent shapes of generated code.
+
+They live in one module without SymPy so that the disk cache can key on
+their current values (a kernel lowered under other thresholds is another
+kernel) without importing the compiler on the warm path.
+"""
+
+#: A captured matrix with at most this fraction of non-zeros is multiplied by its
+#: non-zeros only (a stoichiometric matrix, a finite-difference stencil, an incidence matrix).
+SPARSE_DENSITY = 0.25
+SPARSE_MIN_SIZE = 64
+
+#: Below this many iterations a nest runs on one thread: waking the pool costs more.
+PARALLEL_MIN_TRIPS = 1 << 17
+#: Nests of at most this many iterations become straight-line code: the indices are
+#: numbers, so structural zeros vanish and CSE sees the whole local computation.
+UNROLL_MAX_TRIPS = 64
+#: ... as long as the unrolled code stays under this many operations (CSE time grows fast).
+UNROLL_MAX_OPERATIONS = 3000
+#: Buffers of at least this many bytes are allocated by the caller with NumPy, which asks Linux
+#: for transparent huge pages; Numba's own allocation of a 32 MB output costs
+#: thousands of 4 KiB page faults, several times the arithmetic of a fused kernel.
+CALLER_ALLOCATES_BYTES = 1 << 20
+#: Reductions over at most this many terms are written out inline (x[i,0]*w[0] + x[i,1]*w[1])
+#: instead of getting a loop and a buffer of their own.
+INLINE_REDUCTION_TERMS = 8
+#: Loops shorter than this are not split at their boundary tests: the extra code is not worth it.
+SPLIT_MIN_TRIPS = 32
+#: Above this many SymPy expressions for one point the loop-nest lowering is used.
+PER_POINT_SCALAR_LIMIT = 20_000
+#: A Jacobian (not vmapped) of at most this many SymPy expressions is lowered as one point.
+SMALL_JACOBIAN_SCALARS = 20_000
+
+_NAMES = (
+    "SPARSE_DENSITY",
+    "SPARSE_MIN_SIZE",
+    "PARALLEL_MIN_TRIPS",
+    "UNROLL_MAX_TRIPS",
+    "UNROLL_MAX_OPERATIONS",
+    "CALLER_ALLOCATES_BYTES",
+    "INLINE_REDUCTION_TERMS",
+    "SPLIT_MIN_TRIPS",
+    "PER_POINT_SCALAR_LIMIT",
+    "SMALL_JACOBIAN_SCALARS",
+)
+
+
+def configuration():
+    """The current thresholds (part of the disk cache key)."""
+    return tuple((name, globals()[name]) for name in _NAMES)
