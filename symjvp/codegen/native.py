@@ -1,8 +1,9 @@
 """A kernel's core as a CPython extension module: loads without Numba, calls in well under a microsecond.
 
 Numba compiles the core once (codegen/numba_cpu.py); its optimized LLVM
-module, reduced to one exported entry point, becomes a position-independent
-object file, and a small generated C wrapper checks the arrays it is given
+module, with a few lines of IR that call it in Numba's calling convention
+as the one exported entry point, becomes a position-independent object
+file, and a small generated C wrapper checks the arrays it is given
 (type, dtype, shape, contiguity, alignment), allocates the outputs with
 NumPy's C API and calls the entry point.  A process that finds this library
 in the disk cache neither imports Numba (~0.5 s here) nor pays Numba's
@@ -10,9 +11,8 @@ per-call dispatch (~2 µs): the warm start and the small-kernel call are
 both bound by that cost otherwise.
 
 Only serial cores qualify: a parallel core needs Numba's threading runtime,
-and any other symbol of Numba's runtime left in the object (exception
-raising, allocation) means the core is not self-contained; both keep the
-Numba path.  The library is built for this machine's CPU and Python, and
+and a core that may raise an exception or still calls into Numba's runtime
+(allocation) is not self-contained; both keep the Numba path.  The library is built for this machine's CPU and Python, and
 its file name says so (``host_tag``); it is only ever loaded after the disk
 cache has verified its hash.  ``SYMJVP_NATIVE=0`` turns it off.
 """
@@ -254,7 +254,8 @@ def _entry_ir(function, layout):
     parameters = [str(argument.type) for argument in function.arguments]
     if len(parameters) != 2 + len(_ARRAY_FIELDS) * len(buffers):
         return None
-    fields = [parameters[2 + 7 * k : 9 + 7 * k] for k in range(len(buffers))]
+    width = len(_ARRAY_FIELDS)
+    fields = [parameters[2 + width * k : 2 + width * (k + 1)] for k in range(len(buffers))]
     if not all(_is(kind, t) for group in fields for kind, t in zip(_ARRAY_FIELDS, group)):
         return None
     slots = [t[:-1] if t.endswith("*") else "[2 x i64]" for t in parameters[:2]]
