@@ -5,12 +5,13 @@
 
 Peers are optional: a missing one is skipped with a note.  Every result is
 checked against a reference before its time counts.  Medians over repeated
-samples after warm-up.  For the large tasks the physical floor is the bytes
+samples after warm-up, taken in turns (see ``interleaved_medians``).  For the large tasks the physical floor is the bytes
 that must be read and written divided by the memory bandwidth measured here
 with a STREAM-style triad.
 """
 
 import argparse
+import functools
 import os
 import platform
 import shutil
@@ -62,6 +63,31 @@ def median_time(fn, repeat, warmup=2):
         fn()
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)
+
+
+#: Before each sample the machine rests this long, so that another library's worker threads,
+#: which spin for a while after their own work, have gone to sleep.
+REST_SECONDS = 0.01
+
+
+def interleaved_medians(impls, repeat):
+    """Median seconds of each of ``impls`` ({label: fn}), sampled in turns.
+
+    One sample of each implementation per round, so that drifting load on a
+    shared host falls on all of them alike rather than on whichever ran
+    during the noisy minute.  Each timed call follows a rest and an untimed
+    call of the same implementation: its own thread pool is awake, the
+    others' have stopped spinning.
+    """
+    samples = {label: [] for label in impls}
+    for _ in range(repeat):
+        for label, fn in impls.items():
+            time.sleep(REST_SECONDS)
+            fn()
+            start = time.perf_counter()
+            fn()
+            samples[label].append(time.perf_counter() - start)
+    return {label: statistics.median(times) for label, times in samples.items()}
 
 
 # ---------------------------------------------------------------- memory bandwidth
@@ -519,15 +545,13 @@ def run(scale, repeat):
         reference = _np(hand())
         impls = {"symjvp": ours, "hand-written Numba": hand, "NumPy primal alone": primal}
         impls.update(_peers_for_product(*peer_spec))
-        times = {}
-        for label, fn in impls.items():
-            if label != "NumPy primal alone":
-                result = _np(fn())
-                if not np.allclose(result, reference, rtol=1e-9, atol=1e-12):
-                    notes.append(f"{title}: {label} disagrees with the reference; not counted.")
-                    continue
-            times[label] = median_time(fn, repeat)
-            print(f"{title:38s} {label:28s} {times[label] * 1e3:9.2f} ms", flush=True)
+        for label, fn in list(impls.items()):
+            if label != "NumPy primal alone" and not np.allclose(_np(fn()), reference, rtol=1e-9, atol=1e-12):
+                notes.append(f"{title}: {label} disagrees with the reference; not counted.")
+                del impls[label]
+        times = interleaved_medians(impls, repeat)
+        for label, seconds in times.items():
+            print(f"{title:38s} {label:28s} {seconds * 1e3:9.2f} ms", flush=True)
         rows.append((title, size, times, nbytes / bandwidth))
         if title == "Lorenz-96 jvp":
             measured = lorenz_memory(int(size.split("(")[1].split(",")[0]))
@@ -540,19 +564,19 @@ def run(scale, repeat):
                 )
     for title, size, impls, reference_label in batched_tasks(scale):
         reference = _np(impls[reference_label]())
-        times = {}
-        for label, fn in impls.items():
+        for label, fn in list(impls.items()):
             if not np.allclose(_np(fn()), reference, rtol=1e-9, atol=1e-12):
                 notes.append(f"{title}: {label} disagrees with the reference; not counted.")
-                continue
-            times[label] = median_time(fn, repeat)
-            print(f"{title:38s} {label:28s} {times[label] * 1e3:9.2f} ms", flush=True)
+                del impls[label]
+        times = interleaved_medians(impls, repeat)
+        for label, seconds in times.items():
+            print(f"{title:38s} {label:28s} {seconds * 1e3:9.2f} ms", flush=True)
         times["symjvp"] = times.pop("symjvp (vmap)")
         rows.append((title, size, times, 0.0))
     points = max(1000, int(10_000 * scale))
     for model in small_models():
         impls, reference = per_call_task(model, points)
-        times = {}
+        counted = {}
         for label, fn in impls.items():
             if not np.allclose(_np(fn(points)), reference, rtol=1e-9):
                 notes.append(f"{model[0]}: {label} disagrees with the reference; not counted.")
@@ -560,7 +584,10 @@ def run(scale, repeat):
             start = time.perf_counter()
             fn(100)
             count = int(min(points, max(100, 100 * PER_CALL_SAMPLE_SECONDS / (time.perf_counter() - start))))
-            times[label] = median_time(lambda: fn(count), max(3, repeat // 3), warmup=1) / count
+            counted[label] = (count, functools.partial(fn, count))
+        times = interleaved_medians({label: call for label, (_, call) in counted.items()}, max(3, repeat // 3))
+        for label, (count, _) in counted.items():
+            times[label] /= count
             print(f"{model[0] + ' Jacobian, per call':38s} {label:28s} {times[label] * 1e6:9.2f} µs", flush=True)
         rows.append((f"{model[0]} Jacobian, one per Python call", f"{points} points", times, None))
         notes.append(
@@ -644,8 +671,9 @@ def report(rows, notes, bandwidth, command, started):
         )
         + ".",
         "",
-        "Medians after warm-up, float64. Ratios below 1 mean symjvp is faster. Large tasks in ms, the small "
-        "Jacobian in µs per call.",
+        "Medians after warm-up, float64, the implementations sampled in turns (one sample of each per round, each "
+        "after a 10 ms rest and an untimed call of its own). Ratios below 1 mean symjvp is faster. Large tasks in "
+        "ms, the small Jacobian in µs per call.",
         "",
         "| task | size | symjvp | hand Numba | fastest peer | symjvp / hand | symjvp / fastest peer | floor | symjvp / floor |",
         "|---|---|---|---|---|---|---|---|---|",

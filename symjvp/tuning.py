@@ -10,8 +10,10 @@ kernel) without importing the compiler on the warm path.
 SPARSE_DENSITY = 0.25
 SPARSE_MIN_SIZE = 64
 
-#: Below this many iterations a nest runs on one thread: waking the pool costs more.
+#: Below this many iterations a nest runs on one thread: waking the pool costs more ...
 PARALLEL_MIN_TRIPS = 1 << 17
+#: ... unless its iterations are heavy (a bundle-adjustment residual is hundreds of operations).
+PARALLEL_MIN_OPERATIONS = 1 << 20
 #: Nests of at most this many iterations become straight-line code: the indices are
 #: numbers, so structural zeros vanish and CSE sees the whole local computation.
 UNROLL_MAX_TRIPS = 64
@@ -35,6 +37,7 @@ _NAMES = (
     "SPARSE_DENSITY",
     "SPARSE_MIN_SIZE",
     "PARALLEL_MIN_TRIPS",
+    "PARALLEL_MIN_OPERATIONS",
     "UNROLL_MAX_TRIPS",
     "UNROLL_MAX_OPERATIONS",
     "CALLER_ALLOCATES_BYTES",

@@ -68,11 +68,11 @@ def test_header_names_the_function_and_shapes():
 
 
 def test_user_names_that_clash_with_generated_names_are_renamed():
-    def f(np_, out0, t0):
-        return np_ * out0 + t0
+    def f(np_, out0, t0, inv0):
+        return np_ * out0 + t0 * inv0
 
-    source = symjvp.compile(f, np.ones(2), np.ones(2), np.ones(2)).source("primal")
-    assert "def primal_kernel(np_, out0_, t0_)" in source
+    source = symjvp.compile(f, np.ones(2), np.ones(2), np.ones(2), np.ones(2)).source("primal")
+    assert "def primal_kernel(np_, out0_, t0_, inv0_)" in source
 
 
 def test_unrolled_and_looped_kernels_give_the_same_jacobian(monkeypatch):
@@ -166,3 +166,45 @@ def test_negative_powers_of_zero_are_infinite_as_in_numpy():
     with np.errstate(divide="ignore"):
         expected = x**-2
     np.testing.assert_array_equal(symjvp.compile(lambda x: x**-2, x)(x), expected)
+
+
+def sin_of_row_sums_times_x(X):
+    return np.sin(X.sum(axis=1))[:, None] * X
+
+
+def _indent_of(source, fragment):
+    line = next(line for line in source.splitlines() if fragment in line)
+    return len(line) - len(line.lstrip())
+
+
+def test_what_depends_only_on_the_row_is_computed_once_per_row():
+    source = symjvp.compile(sin_of_row_sums_times_x, symjvp.Spec((50, 100))).source("jvp")
+    assert source.count("fast_cos(") == 1
+    assert _indent_of(source, "fast_cos(") < _indent_of(source, "for i1 in range(100)") + 4, source
+
+
+def test_hoisted_kernels_give_the_finite_difference_derivative():
+    rng = np.random.default_rng(0)
+    X, V = rng.random((50, 100)), rng.random((50, 100))
+    _, jv = symjvp.jvp(sin_of_row_sums_times_x, X, V)
+    eps = 1e-6
+    expected = (sin_of_row_sums_times_x(X + eps * V) - sin_of_row_sums_times_x(X - eps * V)) / (2 * eps)
+    np.testing.assert_allclose(jv, expected, rtol=1e-6, atol=1e-8)
+
+
+def test_reads_of_a_buffer_the_nest_writes_are_not_moved():
+    import sympy as sp
+
+    from symjvp.codegen.hoisting import Schedule
+    from symjvp.lower.kernel_ir import Nest
+
+    i0, i1, t0 = sp.symbols("i0 i1 t0")
+    out, x = sp.IndexedBase("out"), sp.IndexedBase("x")
+    nest = Nest(
+        outer=[(i0, 10), (i1, 10)],
+        assignments=[(t0, out[i0] * 2)],
+        stores=[("out", 10 * i0 + i1, t0 + x[i0], True)],
+    )
+    schedule = Schedule(nest, iter(range(100)))
+    assert schedule.assignments == [(t0, out[i0] * 2)]
+    assert schedule.levels[1] == [("assign", sp.Symbol("inv0"), x[i0])]

@@ -1,6 +1,7 @@
 """Kernel IR -> Python source for ``numba.njit`` -> a compiled CPU kernel."""
 
 import importlib.util
+import itertools
 import linecache
 import math
 import os
@@ -38,25 +39,36 @@ def dtype_literal(dtype):
     return "np.bool_" if dtype == np.bool_ else f"np.{dtype.name}"
 
 
-def _emit_nest(nest, out, indent):
+def _emit_nest(nest, out, indent, names):
+    """The nest's loops, each statement at the level codegen/hoisting.py gives it."""
     from functools import partial
 
+    from .hoisting import Schedule
     from .printer import print_expression
 
     print_expression = partial(print_expression, inline=TRANSCENDENTALS == "inline")
+    schedule = Schedule(nest, names)
+
+    def emit_level(level, pad):
+        for kind, name, *rest in schedule.levels[level]:
+            if kind == "view":
+                buffer, start, length = rest
+                begin = print_expression(start)
+                out.append(f"{pad}{name} = {buffer}[{begin}:{begin} + {length}]")
+            else:
+                out.append(f"{pad}{name} = {print_expression(rest[0])}")
 
     pad = "    " * indent
     if nest.comment:
         out.append(f"{pad}# {nest.comment}")
     for k, (var, extent) in enumerate(nest.outer):
+        emit_level(k, pad)
         loop = "prange" if k == 0 and nest.parallel else "range"
         bounds = f"{extent.start}, {extent.stop}" if isinstance(extent, range) else extent
         out.append(f"{pad}for {var} in {loop}({bounds}):")
         indent += 1
         pad = "    " * indent
-    for view, buffer, start, length in nest.views:
-        begin = print_expression(start)
-        out.append(f"{pad}{view} = {buffer}[{begin}:{begin} + {length}]")
+    emit_level(len(nest.outer), pad)
     if nest.inner:
         for acc, kind in nest.accumulators:
             out.append(f"{pad}{acc} = {_INIT[kind]}")
@@ -64,19 +76,19 @@ def _emit_nest(nest, out, indent):
         for var, extent in nest.inner:
             out.append(f"{inner_pad}for {var} in range({extent}):")
             inner_pad += "    "
-        for symbol, expr in nest.inner_assignments:
+        for symbol, expr in schedule.inner_assignments:
             out.append(f"{inner_pad}{symbol} = {print_expression(expr)}")
-        for (acc, kind), (_, term) in zip(nest.accumulators, nest.updates):
+        for (acc, kind), (_, term) in zip(nest.accumulators, schedule.updates):
             value = print_expression(term)
             if kind == "sum":
                 out.append(f"{inner_pad}{acc} += {value}")
             else:
                 out.append(f"{inner_pad}if {value} {_BETTER[kind]} {acc} or {value} != {value}:")
                 out.append(f"{inner_pad}    {acc} = {value}")
-        _emit_stores(nest.inner_stores, out, inner_pad, print_expression)
-    for symbol, expr in nest.assignments:
+        _emit_stores(schedule.inner_stores, out, inner_pad, print_expression)
+    for symbol, expr in schedule.assignments:
         out.append(f"{pad}{symbol} = {print_expression(expr)}")
-    _emit_stores(nest.stores, out, pad, print_expression)
+    _emit_stores(schedule.stores, out, pad, print_expression)
 
 
 def _emit_stores(stores, out, pad, print_expression):
@@ -104,8 +116,9 @@ def kernel_source(kernel):
     out = [f"# {line}" for line in kernel.header.splitlines()]
     buffers = kernel.arguments + kernel.temporaries
     out.append(f"def {core_name(kernel.name)}({', '.join(b.name for b in buffers)}):")
+    names = itertools.count()
     for nest in kernel.nests:
-        _emit_nest(nest, out, 1)
+        _emit_nest(nest, out, 1, names)
     out.append("")
     out.append("")
     out.append(f"def {kernel.name}({', '.join(b.name for b in kernel.parameters)}):")

@@ -117,6 +117,16 @@ class Nest:
     def trip_count(self):
         return int(np.prod([loop_trips(n) for _, n in self.outer + self.inner], dtype=np.int64))
 
+    def operations(self):
+        """Roughly how many operations the whole nest performs (SymPy's count, each expression once per trip)."""
+        def count(expressions):
+            return sum(sp.count_ops(e) for e in expressions) + 1
+
+        inner = count([e for _, e in self.inner_assignments] + [t for _, t in self.updates] + [s[2] for s in self.inner_stores])
+        inner_trips = int(np.prod([loop_trips(n) for _, n in self.inner], dtype=np.int64))
+        per_outer = inner_trips * inner + count([e for _, e in self.assignments] + [s[2] for s in self.stores])
+        return int(np.prod([loop_trips(n) for _, n in self.outer], dtype=np.int64)) * per_outer
+
 
 @dataclass
 class Kernel:

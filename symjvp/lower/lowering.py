@@ -24,7 +24,8 @@ from .boundaries import split_boundaries
 from .per_point import lower_per_point
 from .kernel_ir import Buffer, Kernel, Nest, floordiv, imod, index_equal, loop_trips, loop_variable
 
-_RESERVED = re.compile(r"^((i|r|t|acc|buf|out|const|table)\d+|view\d+(_\d+)?)$")
+#: Names the generated code uses itself (``inv``: codegen/hoisting.py).
+_RESERVED = re.compile(r"^((i|r|t|acc|buf|out|const|table|inv)\d+|view\d+(_\d+)?)$")
 _RESERVED_NAMES = {"np", "math", "prange", "numba", "range", "abs", "max", "min", "kernel"}
 
 
@@ -386,7 +387,9 @@ class _Lowering:
 
     @staticmethod
     def _parallel(nest):
-        return bool(nest.outer) and loop_trips(nest.outer[0][1]) > 1 and nest.trip_count >= tuning.PARALLEL_MIN_TRIPS
+        if not nest.outer or loop_trips(nest.outer[0][1]) < 2:
+            return False
+        return nest.trip_count >= tuning.PARALLEL_MIN_TRIPS or nest.operations() >= tuning.PARALLEL_MIN_OPERATIONS
 
     def _body_operations(self, shape, members):
         """Operations in one iteration of a map nest over ``shape`` (to bound unrolling)."""

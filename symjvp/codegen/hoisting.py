@@ -1,0 +1,104 @@
+"""Loop-invariant code motion for one nest, on its SymPy expressions.
+
+Every assignment runs at the outermost loop level whose variables it uses,
+and every larger piece of an expression that does not vary in the loop
+around it is named and computed outside that loop.  LLVM cannot do this
+itself: as far as it knows a store to an output may change an input, so it
+reloads and recomputes everything per iteration -- the rotation of a
+bundle-adjustment point once for each of its two residuals (3-4x slower),
+``sin(row_sum[i])`` once for every element of the row.
+"""
+
+import math
+
+import sympy as sp
+
+#: Lifted pieces are named PREFIX + a number, a name lowering never gives an input (lower/lowering.py).
+PREFIX = "inv"
+
+
+class Schedule:
+    """Where each statement of ``nest`` runs.
+
+    ``levels[k]`` holds what runs just inside the first ``k`` outer loops
+    (level 0: before them, used only when there are none), as
+    ``("view", view, buffer, start, length)`` or ``("assign", symbol, expr)``;
+    ``inner_assignments``, ``updates``, ``inner_stores``, ``assignments``
+    and ``stores`` are what stays in its place, with invariant pieces
+    replaced by their names.
+    """
+
+    def __init__(self, nest, names):
+        self._names = names
+        outer = len(nest.outer)
+        self._base = min(1, outer)
+        self.levels = [[] for _ in range(outer + 1)]
+        self._depth = {str(var): k + 1 for k, (var, _) in enumerate(nest.outer)}
+        self._depth.update({str(var): outer + 1 for var, _ in nest.inner})
+        self._loop_variables = set(self._depth)
+        # Accumulators change in the inner loops; a buffer this nest writes may change at any store.
+        unmovable = [acc for acc, _ in nest.accumulators] + [store[0] for store in nest.stores + nest.inner_stores]
+        self._depth.update({str(name): math.inf for name in unmovable})
+
+        for view, buffer, start, length in nest.views:
+            level = self._level(start)
+            self._depth[view] = level
+            self.levels[level].append(("view", view, buffer, start, length))
+        inner = outer + 1
+        self.inner_assignments = self._place_or_keep(nest.inner_assignments, inner, movable_below=inner)
+        self.updates = [(acc, self._lift(term, inner)) for acc, term in nest.updates]
+        self.inner_stores = [self._lifted_store(store, inner) for store in nest.inner_stores]
+        # After the inner loops, only what does not need their results may move up.
+        self.assignments = self._place_or_keep(nest.assignments, outer, movable_below=outer + 1 if nest.inner else math.inf)
+        self.stores = [self._lifted_store(store, outer) for store in nest.stores]
+
+    def _level(self, expr):
+        return max([self._depth.get(name, 0) for name in _free_names(expr)] + [self._base])
+
+    def _place_or_keep(self, assignments, runs_at, movable_below):
+        kept = []
+        for symbol, expr in assignments:
+            level = self._level(expr)
+            if level < movable_below and level <= runs_at:
+                expr = self._lift(expr, level)
+                self.levels[level].append(("assign", symbol, expr))
+            else:
+                kept.append((symbol, self._lift(expr, runs_at)))
+                level = max(level, runs_at)
+            self._depth[str(symbol)] = level
+        return kept
+
+    def _lifted_store(self, store, runs_at):
+        buffer, index, value, accumulate = store
+        return buffer, index, self._lift(value, runs_at), accumulate
+
+    def _lift(self, expr, runs_at):
+        """``expr`` with each largest piece that varies only outside level ``runs_at`` named and placed there."""
+        if not isinstance(expr, sp.Expr) or (expr.is_Atom and not isinstance(expr, sp.Indexed)):  # a load is worth it
+            return expr
+        if self._liftable(expr, runs_at):
+            return self._named(expr)
+        if isinstance(expr, sp.Indexed) or not all(isinstance(arg, sp.Expr) for arg in expr.args):
+            return expr
+        args = expr.args
+        if isinstance(expr, (sp.Add, sp.Mul)):
+            # The invariant terms or factors of a sum or product together form one piece.
+            invariant = [arg for arg in args if self._level(arg) < runs_at]
+            if len(invariant) > 1 and self._liftable(expr.func(*invariant), runs_at):
+                args = [self._named(expr.func(*invariant))] + [arg for arg in args if self._level(arg) >= runs_at]
+        return expr.func(*[self._lift(arg, runs_at) for arg in args])
+
+    def _liftable(self, expr, runs_at):
+        """Computed outside level ``runs_at``, and more than loop-index arithmetic (LLVM hoists that itself)."""
+        return self._level(expr) < runs_at and not _free_names(expr) <= self._loop_variables
+
+    def _named(self, expr):
+        name = sp.Symbol(f"{PREFIX}{next(self._names)}")
+        level = self._level(expr)
+        self._depth[str(name)] = level
+        self.levels[level].append(("assign", name, expr))
+        return name
+
+
+def _free_names(expr):
+    return {str(symbol) for symbol in getattr(expr, "free_symbols", ())}
