@@ -21,7 +21,7 @@ class Schedule:
     """Where each statement of ``nest`` runs.
 
     ``levels[k]`` holds what runs just inside the first ``k`` outer loops
-    (level 0: before them, used only when there are none), as
+    (level 0: before all of them), as
     ``("view", view, buffer, start, length)`` or ``("assign", symbol, expr)``;
     ``inner_assignments``, ``updates``, ``inner_stores``, ``assignments``
     and ``stores`` are what stays in its place, with invariant pieces
@@ -31,7 +31,6 @@ class Schedule:
     def __init__(self, nest, names):
         self._names = names
         outer = len(nest.outer)
-        self._base = min(1, outer)
         self.levels = [[] for _ in range(outer + 1)]
         self._depth = {str(var): k + 1 for k, (var, _) in enumerate(nest.outer)}
         self._depth.update({str(var): outer + 1 for var, _ in nest.inner})
@@ -53,7 +52,7 @@ class Schedule:
         self.stores = [self._lifted_store(store, outer) for store in nest.stores]
 
     def _level(self, expr):
-        return max([self._depth.get(name, 0) for name in _free_names(expr)] + [self._base])
+        return max([self._depth.get(name, 0) for name in _free_names(expr)], default=0)
 
     def _place_or_keep(self, assignments, runs_at, movable_below):
         kept = []
