@@ -208,3 +208,13 @@ def test_reads_of_a_buffer_the_nest_writes_are_not_moved():
     schedule = Schedule(nest, iter(range(100)))
     assert schedule.assignments == [(t0, out[i0] * 2)]
     assert schedule.levels[1] == [("assign", sp.Symbol("inv0"), x[i0])]
+
+
+@pytest.mark.parametrize("product", ["S @ y", "y @ S.T"])
+def test_a_sparse_captured_matrix_is_multiplied_by_its_non_zeros_on_either_side(product):
+    S = np.zeros((20, 30))
+    S[np.arange(20), np.arange(20)] = 1.0
+    y = np.linspace(0.1, 1.0, 30)
+    f = {"S @ y": lambda y: np.tanh(S @ y), "y @ S.T": lambda y: np.tanh(y @ S.T)}[product]
+    source = symjvp.compile(f, y).source("primal")
+    assert "table0" in source and "range(20)" in source and "range(30)" not in source, source

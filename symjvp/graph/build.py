@@ -134,7 +134,7 @@ def contract(specs, out, sizes, *operands):
 
 
 def _sparse_constant_product(specs, out, sizes, operands):
-    """``A @ x`` for a sparse captured matrix ``A`` as a gather, a scale and a scatter-add.
+    """``A @ x`` (or ``x @ A``) for a sparse captured matrix ``A`` as a gather, a scale and a scatter-add.
 
     Only its non-zeros (row, column, value) are visited, so the products with
     zeros vanish from the kernels; with a dense loop they cost a multiply-add each.
@@ -147,11 +147,13 @@ def _sparse_constant_product(specs, out, sizes, operands):
         if not isinstance(matrix.op, ops.Constant) or isinstance(x.op, ops.Constant) or len(matrix_spec) != 2:
             continue
         kept, summed = matrix_spec
+        values = matrix.op.value.array
+        if summed in out:  # x @ A: the matrix's first axis is the one summed
+            kept, summed, values = summed, kept, values.T
         if kept == summed or kept not in out or summed in out or summed not in x_spec or kept in x_spec:
             continue
         if len(set(x_spec)) != len(x_spec) or not set(x_spec) - {summed} <= set(out):
             continue
-        values = matrix.op.value.array
         if values.size < tuning.SPARSE_MIN_SIZE or np.count_nonzero(values) > tuning.SPARSE_DENSITY * values.size:
             continue
         rows, columns = np.nonzero(values)
