@@ -5,9 +5,10 @@
 
 Peers are optional: a missing one is skipped with a note.  Every result is
 checked against a reference before its time counts.  Medians over repeated
-samples after warm-up, taken in turns (see ``interleaved_medians``).  For the large tasks the physical floor is the bytes
-that must be read and written divided by the memory bandwidth measured here
-with a STREAM-style triad.
+samples after warm-up, taken in turns (see ``interleaved_medians``).  For
+the large tasks the physical floor is the bytes that must be read and
+written divided by the memory bandwidth measured here with a STREAM-style
+triad.
 """
 
 import argparse

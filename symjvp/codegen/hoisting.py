@@ -48,7 +48,8 @@ class Schedule:
         self.updates = [(acc, self._lift(term, inner)) for acc, term in nest.updates]
         self.inner_stores = [self._lifted_store(store, inner) for store in nest.inner_stores]
         # After the inner loops, only what does not need their results may move up.
-        self.assignments = self._place_or_keep(nest.assignments, outer, movable_below=outer + 1 if nest.inner else math.inf)
+        after_inner = outer + 1 if nest.inner else math.inf
+        self.assignments = self._place_or_keep(nest.assignments, outer, movable_below=after_inner)
         self.stores = [self._lifted_store(store, outer) for store in nest.stores]
 
     def _level(self, expr):
@@ -92,7 +93,8 @@ class Schedule:
         return self._level(expr) < runs_at and not _free_names(expr) <= self._loop_variables
 
     def _named(self, expr):
-        name = sp.Symbol(f"{PREFIX}{next(self._names)}")
+        # An integer stays known as one (the printer picks integer max/min and powers by it).
+        name = sp.Symbol(f"{PREFIX}{next(self._names)}", **({"integer": True} if expr.is_integer else {}))
         level = self._level(expr)
         self._depth[str(name)] = level
         self.levels[level].append(("assign", name, expr))

@@ -12,9 +12,10 @@ both bound by that cost otherwise.
 
 Only serial cores qualify: a parallel core needs Numba's threading runtime,
 and a core that may raise an exception or still calls into Numba's runtime
-(allocation) is not self-contained; both keep the Numba path.  The library is built for this machine's CPU and Python, and
-its file name says so (``host_tag``); it is only ever loaded after the disk
-cache has verified its hash.  ``SYMJVP_NATIVE=0`` turns it off.
+(allocation) is not self-contained; both keep the Numba path.  The library
+is built for this machine's CPU and Python, and its file name says so
+(``host_tag``); it is only ever loaded after the disk cache has verified
+its hash.  ``SYMJVP_NATIVE=0`` turns it off.
 """
 
 import functools

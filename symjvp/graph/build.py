@@ -114,8 +114,6 @@ def add(*nodes):
     return ew(sp.Add(*E.A[: len(nodes)]), *nodes)
 
 
-
-
 def contract(specs, out, sizes, *operands):
     specs, sizes = tuple(specs), dict(sizes)
     sparse = _sparse_constant_product(specs, out, sizes, operands)

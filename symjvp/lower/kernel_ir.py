@@ -119,13 +119,15 @@ class Nest:
 
     def operations(self):
         """Roughly how many operations the whole nest performs (SymPy's count, each expression once per trip)."""
-        def count(expressions):
-            return sum(sp.count_ops(e) for e in expressions) + 1
 
-        inner = count([e for _, e in self.inner_assignments] + [t for _, t in self.updates] + [s[2] for s in self.inner_stores])
-        inner_trips = int(np.prod([loop_trips(n) for _, n in self.inner], dtype=np.int64))
-        per_outer = inner_trips * inner + count([e for _, e in self.assignments] + [s[2] for s in self.stores])
-        return int(np.prod([loop_trips(n) for _, n in self.outer], dtype=np.int64)) * per_outer
+        def count(assignments, stores):
+            return sum(sp.count_ops(e) for _, e in assignments) + sum(sp.count_ops(s[2]) for s in stores) + 1
+
+        def trips(loops):
+            return int(np.prod([loop_trips(n) for _, n in loops], dtype=np.int64))
+
+        inner = trips(self.inner) * count(self.inner_assignments + self.updates, self.inner_stores)
+        return trips(self.outer) * (inner + count(self.assignments, self.stores))
 
 
 @dataclass
