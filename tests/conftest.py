@@ -4,6 +4,9 @@ import sys
 from hypothesis import HealthCheck, settings
 
 sys.path.insert(0, os.path.dirname(__file__))
+# Tests replace parts of the native build in this process, so it must happen here; test_native.py
+# checks the helper process (codegen/builder.py) in new processes of its own.
+os.environ["SYMJVP_BUILD_HELPER"] = "0"
 # The examples are importable from the tests: the seeds' functions are written once, there.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "examples"))
 

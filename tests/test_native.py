@@ -223,3 +223,26 @@ def test_a_warm_process_runs_the_native_library_without_importing_numba_or_sympy
     assert (warm_numba, warm_sympy) == ("False", "False\n")
     assert warm_values == cold_values
     np.testing.assert_allclose(eval(warm_values), [3 * np.exp(0.5)] * 3, rtol=1e-15)
+
+
+def test_a_cold_process_has_its_library_built_by_a_helper_and_never_imports_numba(tmp_path):
+    script = tmp_path / "cold.py"
+    script.write_text(WARM)
+    env = dict(os.environ, SYMJVP_CACHE_DIR=str(tmp_path / "cache"), SYMJVP_BUILD_HELPER="1")
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr
+    values, used_numba, used_sympy = run.stdout.rsplit(" ", 2)
+    assert (used_numba, used_sympy) == ("False", "True\n")
+    np.testing.assert_allclose(eval(values), [3 * np.exp(0.5)] * 3, rtol=1e-15)
+    assert list((tmp_path / "cache").glob(f"*/*/{native.library_name(native.host_tag())}"))
+
+
+def test_without_a_working_helper_the_library_is_built_in_this_process(cache_dir, monkeypatch):
+    from symjvp.codegen import builder
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    gone.wait()
+    monkeypatch.setattr(builder, "_helper", gone)
+    program = _program(symjvp.compile(lambda x: np.cos(x) * 13.0, np.ones(3)), "primal")
+    np.testing.assert_allclose(program.fn(np.zeros(3)), [13.0, 13.0, 13.0])
+    assert program.native

@@ -5,6 +5,7 @@ import itertools
 import linecache
 import math
 import os
+import re
 import sys
 
 import numpy as np
@@ -16,14 +17,11 @@ TRANSCENDENTALS = os.environ.get("SYMJVP_TRANSCENDENTALS", "inline")
 FASTMATH = set() if os.environ.get("SYMJVP_STRICT_IEEE") == "1" else {"reassoc", "contract"}
 
 
-def module_header():
+def module_header(source):
     """Prepended to a kernel written to a file, so that the file is a module on its own."""
-    from .fastmath import INLINE
-
-    return (
-        "import math\n\nimport numpy as np\nfrom numba import prange\n\n"
-        f"from symjvp.codegen.fastmath import {', '.join(INLINE)}\n\n"
-    )
+    header = "import math\n\nimport numpy as np\nfrom numba import prange\n\n"
+    used = sorted(set(re.findall(r"\b(fast_\w+)\(", source)))
+    return header + (f"from symjvp.codegen.fastmath import {', '.join(used)}\n\n" if used else "")
 
 
 def configuration():

@@ -91,6 +91,10 @@ class Specialization:
 
     def _traced(self):
         if self._graph is None:
+            if self.disk is not None:
+                from ..codegen import builder
+
+                builder.start()  # Numba loads in a helper process while this one traces (codegen/builder.py)
             self._graph, self._is_tuple, self._dependence = self._trace_graph()
         return self._graph, self._is_tuple, self._dependence
 
@@ -146,7 +150,7 @@ class Specialization:
             from ..codegen.numba_cpu import module_header
 
             meta = dict(program.metadata(), source=program.source)
-            program.module_path = self.disk.store(self._key(kind), module_header() + program.source, meta, program.constants)
+            program.module_path = self.disk.store(self._key(kind), module_header(program.source) + program.source, meta, program.constants)
             program.disk = self.disk
         return program
 

@@ -95,7 +95,7 @@ class KernelProgram:
                 # A core that needs Numba's runtime is marked once, so later processes do not retry.
                 if not native.buildable() or self.disk.trusted(entry, name + ".none") is not None:
                     return None
-                data = native.build(self._numba_kernels()[0], self.layout, entry)
+                data = self._built_library(entry)
                 if data is None:
                     self.disk.attach(entry, name + ".none", b"")
                     return None
@@ -104,6 +104,15 @@ class KernelProgram:
             return native.load(entry, tag)
         except Exception:  # a library that cannot be built or loaded only costs speed: Numba runs the kernel
             return None
+
+    def _built_library(self, entry):
+        """The native library's bytes (None: the core cannot be native), from the helper process if there is one."""
+        from ..codegen import builder, native, numba_cpu
+
+        try:
+            return builder.build(self.module_path, self.name, self.layout, numba_cpu.FASTMATH)
+        except RuntimeError:
+            return native.build(self._numba_kernels()[0], self.layout, entry)
 
     def after_inputs(self):
         """What the kernel takes after the inputs: constants, then fresh buffers."""

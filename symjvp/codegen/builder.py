@@ -1,0 +1,123 @@
+"""A helper process that turns cached kernels into native libraries, so that the process asking never imports Numba.
+
+A process that finds its kernels in the disk cache needs neither Numba nor
+SymPy (codegen/native.py).  One that must compile them first would pay for
+both: importing Numba and setting up its CPU target takes ~0.5 s, and the
+interpreter's exit takes ~0.3 s longer with Numba's objects to collect.  So
+when such a process starts to trace, it starts this helper, which imports
+Numba on the machine's other core while the process traces, derives and
+lowers; then it sends each serial kernel's cache entry here and gets back
+its library.  The helper exits when its parent closes the pipe or after a
+minute without work.  ``SYMJVP_BUILD_HELPER=0`` builds in-process instead.
+
+Protocol: one JSON line per request ``{"kernel", "name", "layout",
+"fastmath", "library"}``; one per answer ``{"status": "built" | "none" |
+"failed", "message"}``.  "none": the core cannot be native (it keeps the
+Numba path); "failed": anything else went wrong (the caller builds in its
+own process instead).
+"""
+
+import json
+import os
+import select
+import subprocess
+import sys
+import threading
+
+ENABLED = os.environ.get("SYMJVP_BUILD_HELPER", "1") != "0"
+#: The helper leaves after this many seconds without a request.
+IDLE_SECONDS = 60.0
+
+_lock = threading.Lock()
+_helper = None
+
+
+def start():
+    """Start the helper if this process has not imported Numba (then it has no use for one)."""
+    global _helper
+    with _lock:
+        if _helper is not None and _helper.poll() is None:
+            return
+        if not ENABLED or "numba" in sys.modules or not _runs_python(sys.executable):
+            return
+        from . import native
+
+        if not native.buildable():
+            return
+        package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])))
+        try:
+            _helper = subprocess.Popen(
+                [sys.executable, "-m", "symjvp.codegen.builder"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=env,
+                text=True,
+            )
+        except OSError:
+            _helper = None
+
+
+def _runs_python(executable):
+    """An embedding application's executable would not run ``-m symjvp.codegen.builder``."""
+    return bool(executable) and os.path.basename(executable).lower().startswith("python")
+
+
+def build(kernel_path, name, layout, fastmath):
+    """The library's bytes, None if the core cannot be native; raises RuntimeError if the helper could not say."""
+    with _lock:
+        helper = _helper
+        if helper is None or helper.poll() is not None:
+            raise RuntimeError("no helper process")
+        library = kernel_path + f".{os.getpid()}.library"
+        request = {"kernel": kernel_path, "name": name, "layout": layout, "fastmath": sorted(fastmath), "library": library}
+        try:
+            helper.stdin.write(json.dumps(request) + "\n")
+            helper.stdin.flush()
+            answer = json.loads(helper.stdout.readline() or "{}")
+        except (OSError, ValueError) as error:
+            raise RuntimeError(f"the helper process broke off: {error}") from error
+        try:
+            if answer.get("status") == "built":
+                with open(library, "rb") as f:
+                    return f.read()
+            if answer.get("status") == "none":
+                return None
+            raise RuntimeError(answer.get("message", "the helper process gave no answer"))
+        finally:
+            if os.path.exists(library):
+                os.remove(library)
+
+
+def _serve():
+    import numba  # noqa: F401  (the expensive part, done while the parent traces)
+
+    from . import fastmath  # noqa: F401  (sets up Numba's CPU target and loads the inline functions)
+    from . import native, numba_cpu
+
+    while select.select([sys.stdin], [], [], IDLE_SECONDS)[0]:
+        line = sys.stdin.readline()
+        if not line:
+            break
+        try:
+            request = json.loads(line)
+            numba_cpu.FASTMATH = set(request["fastmath"])
+            core, _ = numba_cpu.compile_file(request["kernel"], request["name"], False)
+            data = native.build(core, request["layout"], os.path.dirname(request["kernel"]))
+            if data is None:
+                answer = {"status": "none"}
+            else:
+                with open(request["library"], "wb") as f:
+                    f.write(data)
+                answer = {"status": "built"}
+        except Exception as error:  # the parent builds in its own process then
+            answer = {"status": "failed", "message": f"{type(error).__name__}: {error}"}
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    _serve()
+    sys.stdout.flush()
+    os._exit(0)  # nothing to clean up: skip collecting Numba's objects at exit
