@@ -22,6 +22,7 @@ import os
 import select
 import subprocess
 import sys
+import tempfile
 import threading
 
 ENABLED = os.environ.get("SYMJVP_BUILD_HELPER", "1") != "0"
@@ -66,11 +67,12 @@ def _runs_python(executable):
 
 def build(kernel_path, name, layout, fastmath):
     """The library's bytes, None if the core cannot be native; raises RuntimeError if the helper could not say."""
-    with _lock:
+    start()  # again, if an idle helper has left meanwhile
+    with _lock, tempfile.TemporaryDirectory(prefix="symjvp-helper-") as work:
         helper = _helper
         if helper is None or helper.poll() is not None:
             raise RuntimeError("no helper process")
-        library = kernel_path + f".{os.getpid()}.library"
+        library = os.path.join(work, "native.so")
         request = {"kernel": kernel_path, "name": name, "layout": layout, "fastmath": sorted(fastmath), "library": library}
         try:
             helper.stdin.write(json.dumps(request) + "\n")
@@ -78,16 +80,12 @@ def build(kernel_path, name, layout, fastmath):
             answer = json.loads(helper.stdout.readline() or "{}")
         except (OSError, ValueError) as error:
             raise RuntimeError(f"the helper process broke off: {error}") from error
-        try:
-            if answer.get("status") == "built":
-                with open(library, "rb") as f:
-                    return f.read()
-            if answer.get("status") == "none":
-                return None
-            raise RuntimeError(answer.get("message", "the helper process gave no answer"))
-        finally:
-            if os.path.exists(library):
-                os.remove(library)
+        if answer.get("status") == "built":
+            with open(library, "rb") as f:
+                return f.read()
+        if answer.get("status") == "none":
+            return None
+        raise RuntimeError(answer.get("message", "the helper process gave no answer"))
 
 
 def _serve():
