@@ -246,3 +246,14 @@ def test_without_a_working_helper_the_library_is_built_in_this_process(cache_dir
     program = _program(symjvp.compile(lambda x: np.cos(x) * 13.0, np.ones(3)), "primal")
     np.testing.assert_allclose(program.fn(np.zeros(3)), [13.0, 13.0, 13.0])
     assert program.native
+
+
+def test_a_forked_child_does_not_share_its_parents_helper(monkeypatch):
+    from symjvp.codegen import builder
+
+    monkeypatch.setattr(builder, "_helper", "the parent's helper")
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0 if builder._helper is None else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

@@ -33,6 +33,16 @@ _lock = threading.Lock()
 _helper = None
 
 
+def _forget_in_child():
+    """A forked child shares its parent's pipes: it must start a helper of its own."""
+    global _lock, _helper
+    _lock, _helper = threading.Lock(), None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_in_child)
+
+
 def start():
     """Start the helper if this process has not imported Numba (then it has no use for one)."""
     global _helper
