@@ -28,6 +28,9 @@ CALLER_ALLOCATES_BYTES = 1 << 20
 INLINE_REDUCTION_TERMS = 8
 #: Loops shorter than this are not split at their boundary tests: the extra code is not worth it.
 SPLIT_MIN_TRIPS = 32
+#: An innermost loop this long reads and writes rows through views (codegen/hoisting.py); for a
+#: shorter one, making the view costs more than it saves.
+VIEW_MIN_TRIPS = 16
 #: Above this many SymPy expressions for one point the loop-nest lowering is used.
 PER_POINT_SCALAR_LIMIT = 20_000
 #: A Jacobian (not vmapped) of at most this many SymPy expressions is lowered as one point.
@@ -43,6 +46,7 @@ _NAMES = (
     "CALLER_ALLOCATES_BYTES",
     "INLINE_REDUCTION_TERMS",
     "SPLIT_MIN_TRIPS",
+    "VIEW_MIN_TRIPS",
     "PER_POINT_SCALAR_LIMIT",
     "SMALL_JACOBIAN_SCALARS",
 )

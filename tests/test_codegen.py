@@ -218,3 +218,42 @@ def test_a_sparse_captured_matrix_is_multiplied_by_its_non_zeros_on_either_side(
     f = {"S @ y": lambda y: np.tanh(S @ y), "y @ S.T": lambda y: np.tanh(y @ S.T)}[product]
     source = symjvp.compile(f, y).source("primal")
     assert "table0" in source and "range(20)" in source and "range(30)" not in source, source
+
+
+def test_a_reduction_reads_each_row_through_a_view_taken_outside_its_loop():
+    source = symjvp.compile(exp_row_sums, symjvp.Spec((50, 300))).source("jvp")
+    assert "inv0 = x[300*i0:300*i0 + 300]" in source
+    assert "fast_exp(inv0[np.uintp(r0)])" in source
+    assert _indent_of(source, "inv0 = x[") < _indent_of(source, "fast_exp(")
+
+
+def shifted_rows_times_sine(X):
+    return np.roll(X, 1, axis=1) * np.sin(X)
+
+
+def test_rows_read_through_views_in_split_loops_give_the_finite_difference_derivative():
+    rng = np.random.default_rng(1)
+    X, V = rng.random((5, 200)), rng.random((5, 200))
+    source = symjvp.compile(shifted_rows_times_sine, X).source("jvp")
+    assert "for i1 in range(2, 200)" in source and "[np.uintp(i1 - 2)]" in source
+    out, jv = symjvp.jvp(shifted_rows_times_sine, X, V)
+    eps = 1e-6
+    expected = (shifted_rows_times_sine(X + eps * V) - shifted_rows_times_sine(X - eps * V)) / (2 * eps)
+    np.testing.assert_allclose(out, shifted_rows_times_sine(X), rtol=1e-15)
+    np.testing.assert_allclose(jv, expected, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("trips, viewed", [(4, False), (40, True)])
+def test_only_long_innermost_loops_read_rows_through_views(trips, viewed):
+    import sympy as sp
+
+    from symjvp.codegen.hoisting import Schedule
+    from symjvp.lower.kernel_ir import Nest
+
+    assert 4 < tuning.VIEW_MIN_TRIPS <= 40
+    i0, i1 = sp.symbols("i0 i1")
+    x = sp.IndexedBase("x")
+    nest = Nest(outer=[(i0, 10), (i1, trips)], stores=[("out", trips * i0 + i1, 2 * x[trips * i0 + i1], False)])
+    schedule = Schedule(nest, iter(range(100)))
+    views = [entry for entry in schedule.levels[1] if entry[0] == "view"]
+    assert bool(views) == viewed

@@ -13,6 +13,8 @@ import math
 
 import sympy as sp
 
+from .. import tuning
+
 #: Lifted pieces are named PREFIX + a number, a name lowering never gives an input (lower/lowering.py).
 PREFIX = "inv"
 
@@ -38,26 +40,73 @@ class Schedule:
         # Accumulators change in the inner loops; a buffer this nest writes may change at any store.
         unmovable = [acc for acc, _ in nest.accumulators] + [store[0] for store in nest.stores + nest.inner_stores]
         self._depth.update({str(name): math.inf for name in unmovable})
+        self._written = {str(name) for name in unmovable}
+        self._views = {}
+        #: Assignments that are loop-index arithmetic, so that ``x[t0]`` is seen as ``x[200*i0 + i1]``.
+        self._indices = {}
 
         for view, buffer, start, length in nest.views:
             level = self._level(start)
             self._depth[view] = level
             self.levels[level].append(("view", view, buffer, start, length))
         inner = outer + 1
-        self.inner_assignments = self._place_or_keep(nest.inner_assignments, inner, movable_below=inner)
-        self.updates = [(acc, self._lift(term, inner)) for acc, term in nest.updates]
-        self.inner_stores = [self._lifted_store(store, inner) for store in nest.inner_stores]
+        # The innermost loop reads and writes rows through views (see _view).
+        rows = nest.inner[-1] if nest.inner else None
+        self.inner_assignments = self._place_or_keep(nest.inner_assignments, inner, inner, rows)
+        self.updates = [(acc, self._lift(self._through_views(term, rows), inner)) for acc, term in nest.updates]
+        self.inner_stores = [self._lifted_store(store, inner, rows) for store in nest.inner_stores]
         # After the inner loops, only what does not need their results may move up.
         after_inner = outer + 1 if nest.inner else math.inf
-        self.assignments = self._place_or_keep(nest.assignments, outer, movable_below=after_inner)
-        self.stores = [self._lifted_store(store, outer) for store in nest.stores]
+        rows = nest.outer[-1] if outer >= 2 and not nest.inner else None
+        self.assignments = self._place_or_keep(nest.assignments, outer, after_inner, rows)
+        self.stores = [self._lifted_store(store, outer, rows) for store in nest.stores]
 
     def _level(self, expr):
         return max([self._depth.get(name, 0) for name in _free_names(expr)], default=0)
 
-    def _place_or_keep(self, assignments, runs_at, movable_below):
+    def _view(self, buffer, index, rows):
+        """``(view, index in it)`` for ``buffer[index]`` when index is (outside part) + the ``rows`` loop's variable.
+
+        ``buffer[start + i]`` for a flat buffer computes its address afresh in
+        every iteration; ``view[i]`` of a view taken outside the loop is the
+        plain unit-stride walk of a two-dimensional array, which LLVM turns
+        into tighter vector code (the seed's jvp: 2.2 -> 1.85 ms).
+        """
+        if rows is None:
+            return None
+        variable, extent = rows
+        first = extent.start if isinstance(extent, range) else 0
+        if (extent.stop if isinstance(extent, range) else extent) - first < tuning.VIEW_MIN_TRIPS:
+            return None
+        start = sp.expand(index.xreplace(self._indices) - variable)
+        if start == 0 or variable in start.free_symbols or self._level(start) >= self._depth[str(variable)]:
+            return None
+        key = (buffer, start, first)
+        if key not in self._views:
+            name = f"{PREFIX}{next(self._names)}"
+            level = self._level(start)
+            length = (extent.stop if isinstance(extent, range) else extent) - first
+            self.levels[level].append(("view", name, buffer, start + first, length))
+            self._depth[name] = math.inf if buffer in self._written else level
+            self._views[key] = name
+        return self._views[key], variable - first
+
+    def _through_views(self, expr, rows):
+        if rows is None or not isinstance(expr, sp.Basic):
+            return expr
+        replaced = {}
+        for load in expr.atoms(sp.Indexed):
+            view = self._view(str(load.base.label), load.indices[0], rows)
+            if view is not None:
+                replaced[load] = sp.IndexedBase(view[0])[view[1]]
+        return expr.xreplace(replaced) if replaced else expr
+
+    def _place_or_keep(self, assignments, runs_at, movable_below, rows):
         kept = []
         for symbol, expr in assignments:
+            if isinstance(expr, sp.Basic) and _free_names(expr) <= self._loop_variables:
+                self._indices[symbol] = expr.xreplace(self._indices)
+            expr = self._through_views(expr, rows)
             level = self._level(expr)
             if level < movable_below and level <= runs_at:
                 expr = self._lift(expr, level)
@@ -68,9 +117,11 @@ class Schedule:
             self._depth[str(symbol)] = level
         return kept
 
-    def _lifted_store(self, store, runs_at):
+    def _lifted_store(self, store, runs_at, rows):
         buffer, index, value, accumulate = store
-        return buffer, index, self._lift(value, runs_at), accumulate
+        value = self._lift(self._through_views(value, rows), runs_at)
+        view = self._view(str(buffer), index, rows)
+        return (buffer, index, value, accumulate) if view is None else (view[0], view[1], value, accumulate)
 
     def _lift(self, expr, runs_at):
         """``expr`` with each largest piece that varies only outside level ``runs_at`` named and placed there."""

@@ -1,12 +1,14 @@
 # symjvp jvp kernel of exp_reducer(x: (500, 300) float64)
 def jvp_kernel_core(x, v_x, out0, out1):
     for i0 in prange(500):
+        inv0 = x[300*i0:300*i0 + 300]
+        inv1 = v_x[300*i0:300*i0 + 300]
         acc0 = 0.0
         acc1 = 0.0
         for r0 in range(300):
-            t0 = fast_exp(x[np.uintp(300*i0 + r0)])
+            t0 = fast_exp(inv0[np.uintp(r0)])
             acc0 += t0
-            acc1 += t0*v_x[np.uintp(300*i0 + r0)]
+            acc1 += t0*inv1[np.uintp(r0)]
         out0[np.uintp(i0)] = acc0
         out1[np.uintp(i0)] = acc1
 

@@ -1,9 +1,10 @@
 # symjvp primal kernel of exp_reducer(x: (500, 300) float64)
 def primal_kernel_core(x, out0):
     for i0 in prange(500):
+        inv0 = x[300*i0:300*i0 + 300]
         acc0 = 0.0
         for r0 in range(300):
-            acc0 += fast_exp(x[np.uintp(300*i0 + r0)])
+            acc0 += fast_exp(inv0[np.uintp(r0)])
         out0[np.uintp(i0)] = acc0
 
 

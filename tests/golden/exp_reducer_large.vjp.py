@@ -1,12 +1,14 @@
 # symjvp vjp kernel of exp_reducer(x: (500, 300) float64)
 def vjp_kernel_core(x, u, out0, out1):
     for i0 in prange(500):
-        inv0 = u[np.uintp(i0)]
+        inv0 = x[300*i0:300*i0 + 300]
+        inv1 = u[np.uintp(i0)]
+        inv2 = out1[300*i0:300*i0 + 300]
         acc0 = 0.0
         for r0 in range(300):
-            t0 = fast_exp(x[np.uintp(300*i0 + r0)])
+            t0 = fast_exp(inv0[np.uintp(r0)])
             acc0 += t0
-            out1[np.uintp(300*i0 + r0)] = inv0*t0
+            inv2[np.uintp(r0)] = inv1*t0
         out0[np.uintp(i0)] = acc0
 
 
