@@ -19,7 +19,7 @@ from .kernel_ir import index_equal
 _RELATIONS = (sp.StrictLessThan, sp.LessThan, sp.StrictGreaterThan, sp.GreaterThan)
 
 
-def split_boundaries(nest, is_parallel):
+def split_boundaries(nest):
     """``nest`` as a list of nests over disjoint ranges of its outer loops, the interior specialised."""
     for position, (variable, extent) in enumerate(nest.outer):
         start, stop = _bounds(extent)
@@ -38,13 +38,13 @@ def split_boundaries(nest, is_parallel):
             if segment_stop <= segment_start:
                 continue
             piece = _restricted(nest, position, segment_start, segment_stop, body)
-            piece.parallel = is_parallel(piece)
+            piece.parallel = piece.worth_parallel()
             if body is None:
                 piece.comment = "boundary iterations"
                 pieces.append(piece)
             else:
                 piece.comment = "interior iterations: index tests decided"
-                pieces.extend(split_boundaries(piece, is_parallel))
+                pieces.extend(split_boundaries(piece))
         return pieces
     return [nest]
 

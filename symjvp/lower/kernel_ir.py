@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
+from .. import tuning
+
 
 class floordiv(sp.Function):
     """Integer division of loop indices (unravelling a flat index)."""
@@ -128,6 +130,12 @@ class Nest:
 
         inner = trips(self.inner) * count(self.inner_assignments + self.updates, self.inner_stores)
         return trips(self.outer) * (inner + count(self.assignments, self.stores))
+
+    def worth_parallel(self):
+        """Long or heavy enough that splitting its first loop over threads pays for waking them."""
+        if not self.outer or loop_trips(self.outer[0][1]) < 2:
+            return False
+        return self.trip_count >= tuning.PARALLEL_MIN_TRIPS or self.operations() >= tuning.PARALLEL_MIN_OPERATIONS
 
 
 @dataclass

@@ -22,7 +22,7 @@ from ..graph import elementwise as E
 from ..graph import ops
 from .boundaries import split_boundaries
 from .per_point import lower_per_point
-from .kernel_ir import Buffer, Kernel, Nest, floordiv, imod, index_equal, loop_trips, loop_variable
+from .kernel_ir import Buffer, Kernel, Nest, floordiv, imod, index_equal, loop_variable
 
 #: Names the generated code uses itself (``inv``: codegen/hoisting.py).
 _RESERVED = re.compile(r"^((i|r|t|acc|buf|out|const|table|inv)\d+|view\d+(_\d+)?)$")
@@ -353,7 +353,7 @@ class _Lowering:
                 nests.append(self._reduce_nest(signature[1], signature[2], members, extra))
             else:
                 nests.append(self._scatter_nest(members[0]))
-        nests = [piece for nest in nests for piece in split_boundaries(nest, self._parallel)]
+        nests = [piece for nest in nests for piece in split_boundaries(nest)]
         outputs = [self.store_name[id(o)] for o in self.graph.outputs if o is not None]
         return Kernel(name, self.arguments, temporaries, outputs, nests, header)
 
@@ -384,12 +384,6 @@ class _Lowering:
         """Loop variables for ``extents``; an axis of length 1 gets index 0 and no loop."""
         variables = [loop_variable(f"{prefix}{k}") if n != 1 else sp.S.Zero for k, n in enumerate(extents)]
         return variables, [(v, n) for v, n in zip(variables, extents) if n != 1]
-
-    @staticmethod
-    def _parallel(nest):
-        if not nest.outer or loop_trips(nest.outer[0][1]) < 2:
-            return False
-        return nest.trip_count >= tuning.PARALLEL_MIN_TRIPS or nest.operations() >= tuning.PARALLEL_MIN_OPERATIONS
 
     def _body_operations(self, shape, members):
         """Operations in one iteration of a map nest over ``shape`` (to bound unrolling)."""
@@ -430,7 +424,7 @@ class _Lowering:
         flats = reduced[len(values) :]
         stores = [(name, flat, value, False) for (name, _), flat, value in zip(targets, flats, reduced)]
         nest = Nest(outer=loops, assignments=assignments, stores=stores)
-        nest.parallel = self._parallel(nest)
+        nest.parallel = nest.worth_parallel()
         return nest
 
     def _reduction_term(self, node, out_vars, in_vars):
@@ -485,7 +479,7 @@ class _Lowering:
             inner_stores=inner_stores,
             stores=stores,
         )
-        nest.parallel = self._parallel(nest)
+        nest.parallel = nest.worth_parallel()
         return nest
 
     def _scatter_nest(self, node):
@@ -500,7 +494,7 @@ class _Lowering:
         assignments, (value, flat) = self._cse([value, flat])
         nest = Nest(outer=loops, assignments=assignments, stores=[(self.store_name[id(node)], flat, value, True)])
         # Iterations of the loops before the scattered axis write disjoint elements.
-        nest.parallel = op.axis > 0 and loops[0][0] is multi[0] and self._parallel(nest)
+        nest.parallel = op.axis > 0 and loops[0][0] is multi[0] and nest.worth_parallel()
         return nest
 
 

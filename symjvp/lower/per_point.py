@@ -81,9 +81,7 @@ def lower_per_point(graph, names, name, header):
     outer = [(p, point.size)] if point.size > 1 else []
     nest = Nest(outer=outer, views=views, assignments=reads + assignments, stores=stores)
     nest.comment = "one point per iteration" if outer else "unrolled, structural zeros not stored"
-    work = point.size * (sum(sp.count_ops(e) for _, e in assignments) + sum(sp.count_ops(v) for v in reduced) + 1)
-    heavy = point.size >= tuning.PARALLEL_MIN_TRIPS or work >= tuning.PARALLEL_MIN_OPERATIONS
-    nest.parallel = point.size > 1 and heavy
+    nest.parallel = nest.worth_parallel()
     arguments = [Buffer(n, x.size, x.dtype, "argument", shape=x.shape) for x, n in zip(graph.inputs, names)]
     outputs = [b.name for b in temporaries]
     return Kernel(name, arguments, temporaries, outputs, [nest], header)
