@@ -75,8 +75,8 @@ class Schedule:
         if rows is None:
             return None
         variable, extent = rows
-        first = extent.start if isinstance(extent, range) else 0
-        if (extent.stop if isinstance(extent, range) else extent) - first < tuning.VIEW_MIN_TRIPS:
+        first, stop = (extent.start, extent.stop) if isinstance(extent, range) else (0, extent)
+        if stop - first < tuning.VIEW_MIN_TRIPS:
             return None
         start = sp.expand(index.xreplace(self._indices) - variable)
         if start == 0 or variable in start.free_symbols or self._level(start) >= self._depth[str(variable)]:
@@ -85,8 +85,7 @@ class Schedule:
         if key not in self._views:
             name = f"{PREFIX}{next(self._names)}"
             level = self._level(start)
-            length = (extent.stop if isinstance(extent, range) else extent) - first
-            self.levels[level].append(("view", name, buffer, start + first, length))
+            self.levels[level].append(("view", name, buffer, start + first, stop - first))
             self._depth[name] = math.inf if buffer in self._written else level
             self._views[key] = name
         return self._views[key], variable - first

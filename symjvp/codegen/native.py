@@ -253,9 +253,9 @@ def _entry_ir(function, layout):
     """
     buffers = layout["arguments"] + layout["temporaries"]
     parameters = [str(argument.type) for argument in function.arguments]
-    if len(parameters) != 2 + len(_ARRAY_FIELDS) * len(buffers):
-        return None
     width = len(_ARRAY_FIELDS)
+    if len(parameters) != 2 + width * len(buffers):
+        return None
     fields = [parameters[2 + width * k : 2 + width * (k + 1)] for k in range(len(buffers))]
     if not all(_is(kind, t) for group in fields for kind, t in zip(_ARRAY_FIELDS, group)):
         return None

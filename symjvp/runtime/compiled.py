@@ -150,7 +150,8 @@ class Specialization:
             from ..codegen.numba_cpu import module_header
 
             meta = dict(program.metadata(), source=program.source)
-            program.module_path = self.disk.store(self._key(kind), module_header(program.source) + program.source, meta, program.constants)
+            source = module_header(program.source) + program.source
+            program.module_path = self.disk.store(self._key(kind), source, meta, program.constants)
             program.disk = self.disk
         return program
 
