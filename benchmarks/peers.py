@@ -53,6 +53,8 @@ except ImportError:
 
 #: A per-call sample of a slow peer covers only as many points as fit in about this time.
 PER_CALL_SAMPLE_SECONDS = 0.5
+#: Each large or batched task is sampled for at least this long (``interleaved_medians``).
+TASK_SECONDS = 20.0
 
 
 def median_time(fn, repeat, warmup=2):
@@ -71,17 +73,20 @@ def median_time(fn, repeat, warmup=2):
 REST_SECONDS = 0.01
 
 
-def interleaved_medians(impls, repeat):
+def interleaved_medians(impls, rounds, seconds=0.0):
     """Median seconds of each of ``impls`` ({label: fn}), sampled in turns.
 
     One sample of each implementation per round, so that drifting load on a
     shared host falls on all of them alike rather than on whichever ran
     during the noisy minute.  Each timed call follows a rest and an untimed
     call of the same implementation: its own thread pool is awake, the
-    others' have stopped spinning.
+    others' have stopped spinning.  At least ``rounds`` rounds, and more until
+    ``seconds`` have passed: single calls on this shared host vary by ±25 %
+    from one to the next, so a median of 15 rounds can be 10 % off.
     """
     samples = {label: [] for label in impls}
-    for _ in range(repeat):
+    started = time.perf_counter()
+    while len(samples[next(iter(impls))]) < rounds or time.perf_counter() - started < seconds:
         for label, fn in impls.items():
             time.sleep(REST_SECONDS)
             fn()
@@ -535,12 +540,14 @@ def _hand_batch(hand):
 # ---------------------------------------------------------------- run and report
 
 
-def run(scale, repeat):
+def run(scale, repeat, task_seconds):
     rows, notes = [], []
     if torch is None:
         notes.append("torch is not installed: its columns are skipped (pip install torch==2.13.0).")
     if jax is None:
         notes.append("jax is not installed: its columns are skipped (pip install jax jaxlib).")
+    more = f", and more until {task_seconds:.0f} s have passed" if task_seconds else ""
+    notes.append(f"Large and batched tasks: at least {repeat} rounds each{more}.")
     bandwidth = memory_bandwidth()
     for title, size, nbytes, peer_spec, ours, hand, primal in large_tasks(scale):
         reference = _np(hand())
@@ -550,7 +557,7 @@ def run(scale, repeat):
             if label != "NumPy primal alone" and not np.allclose(_np(fn()), reference, rtol=1e-9, atol=1e-12):
                 notes.append(f"{title}: {label} disagrees with the reference; not counted.")
                 del impls[label]
-        times = interleaved_medians(impls, repeat)
+        times = interleaved_medians(impls, repeat, task_seconds)
         for label, seconds in times.items():
             print(f"{title:38s} {label:28s} {seconds * 1e3:9.2f} ms", flush=True)
         rows.append((title, size, times, nbytes / bandwidth))
@@ -569,7 +576,7 @@ def run(scale, repeat):
             if not np.allclose(_np(fn()), reference, rtol=1e-9, atol=1e-12):
                 notes.append(f"{title}: {label} disagrees with the reference; not counted.")
                 del impls[label]
-        times = interleaved_medians(impls, repeat)
+        times = interleaved_medians(impls, repeat, task_seconds)
         for label, seconds in times.items():
             print(f"{title:38s} {label:28s} {seconds * 1e3:9.2f} ms", flush=True)
         times["symjvp"] = times.pop("symjvp (vmap)")
@@ -770,8 +777,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.lorenz_memory_child:
         return _lorenz_memory_child(args.lorenz_memory_child)
-    scale, repeat = (0.25, 5) if args.quick else (1.0, 15)
-    rows, notes, bandwidth = run(scale, repeat)
+    scale, repeat, task_seconds = (0.25, 5, 0.0) if args.quick else (1.0, 15, TASK_SECONDS)
+    rows, notes, bandwidth = run(scale, repeat, task_seconds)
     started = startup()
     command = "python benchmarks/peers.py" + (" --quick" if args.quick else "")
     text = report(rows, notes, bandwidth, command, started)
