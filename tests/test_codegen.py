@@ -21,7 +21,7 @@ def exp_reducer_jvp_source():
 def test_exp_reducer_jvp_is_one_fused_loop_nest(exp_reducer_jvp_source):
     source = exp_reducer_jvp_source
     assert len(re.findall(r"^    for ", source, re.M)) == 1, source
-    assert source.count("for r0 in range(2000)") == 1
+    assert len(re.findall(r"^        for r0 in range\(", source, re.M)) == 1, source
 
 
 def test_exp_reducer_jvp_allocates_only_its_outputs(exp_reducer_jvp_source):
@@ -109,7 +109,8 @@ def test_rolled_loops_have_an_interior_without_index_tests():
 
 def test_split_loops_cover_every_iteration_once():
     source = symjvp.compile(lorenz96, symjvp.Spec((400,))).source("vjp")
-    ranges = [tuple(map(int, r)) for r in re.findall(r"^    for i0 in p?range\((\d+), (\d+)\)", source, re.M)]
+    bounds = re.findall(r"^    for i0 in p?range\((?:(\d+), )?(\d+)\)", source, re.M)
+    ranges = [(int(first or 0), int(stop)) for first, stop in bounds]
     assert sorted(ranges)[0][0] == 0 and sorted(ranges)[-1][1] == 400
     assert all(a[1] == b[0] for a, b in zip(sorted(ranges), sorted(ranges)[1:])), ranges
 
@@ -180,7 +181,7 @@ def _indent_of(source, fragment):
 def test_what_depends_only_on_the_row_is_computed_once_per_row():
     source = symjvp.compile(sin_of_row_sums_times_x, symjvp.Spec((50, 100))).source("jvp")
     assert source.count("fast_cos(") == 1
-    assert _indent_of(source, "fast_cos(") < _indent_of(source, "for i1 in range(100)") + 4, source
+    assert _indent_of(source, "fast_cos(") < _indent_of(source, "for i1 in range(") + 4, source
 
 
 def test_hoisted_kernels_give_the_finite_difference_derivative():
@@ -227,6 +228,13 @@ def test_a_reduction_reads_each_row_through_a_view_taken_outside_its_loop():
     assert _indent_of(source, "inv0 = x[") < _indent_of(source, "fast_exp(")
 
 
+def test_a_loop_over_rows_read_through_views_runs_to_the_length_of_a_view():
+    # A constant trip count let LLVM unroll the seed jvp's row loop until it spilled vector registers.
+    source = symjvp.compile(exp_row_sums, symjvp.Spec((50, 300))).source("jvp")
+    assert "for r0 in range(inv0.shape[0])" in source
+    assert "range(300)" not in source
+
+
 def shifted_rows_times_sine(X):
     return np.roll(X, 1, axis=1) * np.sin(X)
 
@@ -235,7 +243,7 @@ def test_rows_read_through_views_in_split_loops_give_the_finite_difference_deriv
     rng = np.random.default_rng(1)
     X, V = rng.random((5, 200)), rng.random((5, 200))
     source = symjvp.compile(shifted_rows_times_sine, X).source("jvp")
-    assert "for i1 in range(2, 200)" in source and "[np.uintp(i1 - 2)]" in source
+    assert re.search(r"for i1 in range\(2, 2 \+ inv\d+\.shape\[0\]\)", source) and "[np.uintp(i1 - 2)]" in source
     out, jv = symjvp.jvp(shifted_rows_times_sine, X, V)
     eps = 1e-6
     expected = (shifted_rows_times_sine(X + eps * V) - shifted_rows_times_sine(X - eps * V)) / (2 * eps)

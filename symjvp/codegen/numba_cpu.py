@@ -41,6 +41,7 @@ def _emit_nest(nest, out, indent, names):
     """The nest's loops, each statement at the level codegen/hoisting.py gives it."""
     from functools import partial
 
+    from ..lower.kernel_ir import loop_bounds
     from .hoisting import Schedule
     from .printer import print_expression
 
@@ -59,11 +60,17 @@ def _emit_nest(nest, out, indent, names):
     pad = "    " * indent
     if nest.comment:
         out.append(f"{pad}# {nest.comment}")
+    def bounds(var, extent):
+        first, stop = loop_bounds(extent)
+        view = schedule.bounds.get(str(var))
+        if view is not None:
+            return f"{view}.shape[0]" if first == 0 else f"{first}, {first} + {view}.shape[0]"
+        return f"{first}, {stop}" if first else str(stop)
+
     for k, (var, extent) in enumerate(nest.outer):
         emit_level(k, pad)
         loop = "prange" if k == 0 and nest.parallel else "range"
-        bounds = f"{extent.start}, {extent.stop}" if isinstance(extent, range) else extent
-        out.append(f"{pad}for {var} in {loop}({bounds}):")
+        out.append(f"{pad}for {var} in {loop}({bounds(var, extent)}):")
         indent += 1
         pad = "    " * indent
     emit_level(len(nest.outer), pad)
@@ -72,7 +79,7 @@ def _emit_nest(nest, out, indent, names):
             out.append(f"{pad}{acc} = {_INIT[kind]}")
         inner_pad = pad
         for var, extent in nest.inner:
-            out.append(f"{inner_pad}for {var} in range({extent}):")
+            out.append(f"{inner_pad}for {var} in range({bounds(var, extent)}):")
             inner_pad += "    "
         for symbol, expr in schedule.inner_assignments:
             out.append(f"{inner_pad}{symbol} = {print_expression(expr)}")

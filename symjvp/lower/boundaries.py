@@ -14,7 +14,7 @@ not matter.
 import sympy as sp
 
 from .. import tuning
-from .kernel_ir import index_equal
+from .kernel_ir import index_equal, loop_bounds
 
 _RELATIONS = (sp.StrictLessThan, sp.LessThan, sp.StrictGreaterThan, sp.GreaterThan)
 
@@ -22,7 +22,7 @@ _RELATIONS = (sp.StrictLessThan, sp.LessThan, sp.StrictGreaterThan, sp.GreaterTh
 def split_boundaries(nest):
     """``nest`` as a list of nests over disjoint ranges of its outer loops, the interior specialised."""
     for position, (variable, extent) in enumerate(nest.outer):
-        start, stop = _bounds(extent)
+        start, stop = loop_bounds(extent)
         if stop - start < tuning.SPLIT_MIN_TRIPS:
             continue
         interior = _interior(_expressions(nest), variable, start, stop)
@@ -47,10 +47,6 @@ def split_boundaries(nest):
                 pieces.extend(split_boundaries(piece))
         return pieces
     return [nest]
-
-
-def _bounds(extent):
-    return (extent.start, extent.stop) if isinstance(extent, range) else (0, extent)
 
 
 def _expressions(nest):

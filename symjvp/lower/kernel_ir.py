@@ -69,6 +69,11 @@ def loop_trips(extent):
     return len(extent) if isinstance(extent, range) else extent
 
 
+def loop_bounds(extent):
+    """(first, stop) of a loop's extent: a count or, for a split loop, a range."""
+    return (extent.start, extent.stop) if isinstance(extent, range) else (0, extent)
+
+
 @dataclass
 class Buffer:
     """A flat array the kernel reads or writes."""

@@ -5,7 +5,7 @@ def jvp_kernel_core(x, v_x, out0, out1):
         inv1 = v_x[300*i0:300*i0 + 300]
         acc0 = 0.0
         acc1 = 0.0
-        for r0 in range(300):
+        for r0 in range(inv0.shape[0]):
             t0 = fast_exp(inv0[np.uintp(r0)])
             acc0 += t0
             acc1 += t0*inv1[np.uintp(r0)]

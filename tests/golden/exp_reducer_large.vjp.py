@@ -5,7 +5,7 @@ def vjp_kernel_core(x, u, out0, out1):
         inv1 = u[np.uintp(i0)]
         inv2 = out1[300*i0:300*i0 + 300]
         acc0 = 0.0
-        for r0 in range(300):
+        for r0 in range(inv0.shape[0]):
             t0 = fast_exp(inv0[np.uintp(r0)])
             acc0 += t0
             inv2[np.uintp(r0)] = inv1*t0
