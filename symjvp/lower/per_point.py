@@ -56,6 +56,10 @@ def lower_per_point(graph, names, name, header):
         else:
             values.append(_point_elements(x, inner, axis, p, label))
     per_point = scalarize(point.graph, values)
+    # Over many points every element is stored, zeros too, into an uninitialized buffer: a zeroed
+    # one costs a whole extra pass over it whenever the allocator reuses memory rather than
+    # mapping fresh zero pages (calloc's memset), 1.7 -> 2.0 ms for 10^4 20x20 Jacobians.
+    store_zeros = point.size > 1
     expressions, targets, temporaries = [], [], []
     for out, elements in zip(graph.outputs, per_point):
         if out is None:
@@ -63,14 +67,14 @@ def lower_per_point(graph, names, name, header):
         buffer = f"out{len(temporaries)}"
         size = int(np.prod(out.shape, dtype=np.int64))
         passed_in = size * out.dtype.itemsize >= tuning.CALLER_ALLOCATES_BYTES
-        temporaries.append(Buffer(buffer, size, out.dtype, "output", True, passed_in, out.shape))
+        temporaries.append(Buffer(buffer, size, out.dtype, "output", not store_zeros, passed_in, out.shape))
         view = buffer
         if point.size > 1:
             view = f"view{len(views)}"
             views.append((view, buffer, p * elements.size, elements.size))
         for flat, value in enumerate(elements.reshape(-1)):
             value = sp.sympify(value)
-            if value != 0:  # the buffer starts zeroed: a structural zero costs nothing
+            if value != 0 or store_zeros:
                 expressions.append(value)
                 targets.append((view, flat))
     assignments, reduced = sp.cse(expressions, symbols=sp.numbered_symbols("t"), order="none")
