@@ -77,7 +77,7 @@ class Schedule:
         then runs to the view's length (``bounds``), which LLVM cannot fold
         to a constant: with a constant trip count it unrolled the seed jvp's
         row loop so far that it spilled vector registers to the stack inside
-        the loop, 10-20 % slower than hand-written code in most processes.
+        the loop, 10-60 % slower than hand-written code depending on the process.
         """
         if rows is None:
             return None

@@ -57,9 +57,6 @@ def _emit_nest(nest, out, indent, names):
             else:
                 out.append(f"{pad}{name} = {print_expression(rest[0])}")
 
-    pad = "    " * indent
-    if nest.comment:
-        out.append(f"{pad}# {nest.comment}")
     def bounds(var, extent):
         first, stop = loop_bounds(extent)
         view = schedule.bounds.get(str(var))
@@ -67,6 +64,9 @@ def _emit_nest(nest, out, indent, names):
             return f"{view}.shape[0]" if first == 0 else f"{first}, {first} + {view}.shape[0]"
         return f"{first}, {stop}" if first else str(stop)
 
+    pad = "    " * indent
+    if nest.comment:
+        out.append(f"{pad}# {nest.comment}")
     for k, (var, extent) in enumerate(nest.outer):
         emit_level(k, pad)
         loop = "prange" if k == 0 and nest.parallel else "range"
