@@ -148,6 +148,56 @@ def test_caller_allocated_buffers_give_the_same_results(monkeypatch):
     np.testing.assert_array_equal(passed_in.vjp(x, v[:, 0])[0], expected[0])
 
 
+def logistic(X, w):
+    return 1.0 / (1.0 + np.exp(-(X @ w)))
+
+
+def logistic_gradient(X, w, u):
+    s = logistic(X, w)
+    return X.T @ (u * s * (1 - s))
+
+
+@pytest.fixture
+def logistic_with_scratch(monkeypatch):
+    """seed 003's vjp w.r.t. w, its temporary of one value per row passed in by the caller."""
+    monkeypatch.setattr(tuning, "CALLER_ALLOCATES_BYTES", 0)
+    X, w = np.random.default_rng(8).standard_normal((20000, 2)), np.array([0.3, -0.7])
+    k = symjvp.Compiled(logistic, X, w, wrt=1, disk_cache=False)
+    program = k._default.program("vjp")
+    assert any(not returned for *_, returned in program.buffers), program.buffers
+    return k, program, X, w
+
+
+def test_a_scratch_buffer_is_taken_over_by_the_next_call(logistic_with_scratch):
+    k, program, X, w = logistic_with_scratch
+    k.vjp((X, w), np.ones(20000))
+    (scratch,) = program._scratch[0]
+    u = np.linspace(-1, 1, 20000)
+    np.testing.assert_allclose(k.vjp((X, w), u)[1], logistic_gradient(X, w, u), rtol=1e-12)
+    assert program._scratch[0][0] is scratch
+
+
+def test_concurrent_calls_each_get_their_own_scratch_buffer(logistic_with_scratch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    k, _, X, w = logistic_with_scratch
+    cotangents = np.random.default_rng(9).standard_normal((64, 20000))
+    with ThreadPoolExecutor(4) as pool:
+        gradients = list(pool.map(lambda u: k.vjp((X, w), u)[1], cotangents))
+    for u, gradient in zip(cotangents, gradients):
+        np.testing.assert_allclose(gradient, logistic_gradient(X, w, u), rtol=1e-12)
+
+
+def test_reused_scratch_that_must_start_at_zero_is_zeroed_again():
+    from symjvp.runtime.program import KernelProgram
+
+    layout = {"arguments": [], "temporaries": [[4, "float64", True, True, None]], "returns": [], "name": "k"}
+    program = KernelProgram("k", "", False, [], [], [], [], layout)
+    leftover = np.ones(4)
+    (given,) = program.after_inputs([leftover])
+    assert given is leftover and not given.any()
+
+
 def test_small_jacobian_of_captured_tables_is_straight_line_without_zeros():
     from mass_action import mass_action
     from oracles import central_difference_jvp

@@ -296,12 +296,12 @@ class Compiled:
         program = spec.program(kind)
         if program.present != [True] or not single_output:
             return
-        fn, after_inputs, constants = program.fn, program.after_inputs, program.constants
+        fn, run, constants = program.fn, program.run, program.constants
         shape, dtype, fresh_buffers = arrays[0].shape, arrays[0].dtype, bool(program.buffers)
 
         def thin(x):
             if type(x) is np.ndarray and x.shape == shape and x.dtype is dtype and x.flags.c_contiguous and x.flags.aligned:
-                return fn(x, *after_inputs()) if fresh_buffers else fn(x, *constants)
+                return run(x) if fresh_buffers else fn(x, *constants)
             return None
 
         def thin_native(x):
