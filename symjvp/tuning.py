@@ -36,22 +36,7 @@ PER_POINT_SCALAR_LIMIT = 20_000
 #: A Jacobian (not vmapped) of at most this many SymPy expressions is lowered as one point.
 SMALL_JACOBIAN_SCALARS = 20_000
 
-_NAMES = (
-    "SPARSE_DENSITY",
-    "SPARSE_MIN_SIZE",
-    "PARALLEL_MIN_TRIPS",
-    "PARALLEL_MIN_OPERATIONS",
-    "UNROLL_MAX_TRIPS",
-    "UNROLL_MAX_OPERATIONS",
-    "CALLER_ALLOCATES_BYTES",
-    "INLINE_REDUCTION_TERMS",
-    "SPLIT_MIN_TRIPS",
-    "VIEW_MIN_TRIPS",
-    "PER_POINT_SCALAR_LIMIT",
-    "SMALL_JACOBIAN_SCALARS",
-)
-
 
 def configuration():
-    """The current thresholds (part of the disk cache key)."""
-    return tuple((name, globals()[name]) for name in _NAMES)
+    """The current value of every threshold above (part of the disk cache key)."""
+    return tuple(sorted((name, value) for name, value in globals().items() if name.isupper() and name[0] != "_"))
