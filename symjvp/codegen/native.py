@@ -248,6 +248,8 @@ def _is(kind, llvm_type):
 def _entry_ir(function, layout):
     """LLVM IR of ``void symjvp_core(void *, ...)``: Numba's calling convention, filled in from the layout.
 
+    A module of its own, declaring the core, to be linked into the core's.
+
     None when the core's parameters are not the (return slot, exception slot,
     seven fields per array) this expects.
     """
@@ -268,6 +270,7 @@ def _entry_ir(function, layout):
     entry_parameters = ", ".join(f"{group[4]} %p{k}" for k, group in enumerate(fields))
     return "\n".join(
         [
+            f'declare i32 @"{function.name}"({", ".join(parameters)})',
             f"declare void @{_FAILED}()",
             f"define void @{ENTRY}({entry_parameters}) {{",
             f"  %retptr = alloca {slots[0]}",
@@ -290,10 +293,11 @@ def _object_code(core, layout):
     import llvmlite.binding as ll
 
     source, name = _core_module(core, layout)
-    entry = _entry_ir(ll.parse_assembly(source).get_function(name), layout)
+    module = ll.parse_assembly(source)
+    entry = _entry_ir(module.get_function(name), layout)
     if entry is None:
         return None
-    module = ll.parse_assembly(source + "\n" + entry)
+    module.link_in(ll.parse_assembly(entry))
     for function in module.functions:
         if not function.is_declaration and function.name != ENTRY:
             function.linkage = ll.Linkage.internal
