@@ -69,6 +69,10 @@ def loop_trips(extent):
     return len(extent) if isinstance(extent, range) else extent
 
 
+def _trips(loops):
+    return int(np.prod([loop_trips(n) for _, n in loops], dtype=np.int64))
+
+
 def loop_bounds(extent):
     """(first, stop) of a loop's extent: a count or, for a split loop, a range."""
     return (extent.start, extent.stop) if isinstance(extent, range) else (0, extent)
@@ -122,7 +126,7 @@ class Nest:
 
     @property
     def trip_count(self):
-        return int(np.prod([loop_trips(n) for _, n in self.outer + self.inner], dtype=np.int64))
+        return _trips(self.outer + self.inner)
 
     def operations(self):
         """Roughly how many operations the whole nest performs (SymPy's count, each expression once per trip)."""
@@ -130,11 +134,8 @@ class Nest:
         def count(assignments, stores):
             return sum(sp.count_ops(e) for _, e in assignments) + sum(sp.count_ops(s[2]) for s in stores) + 1
 
-        def trips(loops):
-            return int(np.prod([loop_trips(n) for _, n in loops], dtype=np.int64))
-
-        inner = trips(self.inner) * count(self.inner_assignments + self.updates, self.inner_stores)
-        return trips(self.outer) * (inner + count(self.assignments, self.stores))
+        inner = _trips(self.inner) * count(self.inner_assignments + self.updates, self.inner_stores)
+        return _trips(self.outer) * (inner + count(self.assignments, self.stores))
 
     def worth_parallel(self):
         """Long or heavy enough that splitting its first loop over threads pays for waking them."""
