@@ -157,7 +157,8 @@ class KernelProgram:
         try:
             return self.fn(*inputs, *arguments)
         finally:
-            kept = [a for a, b in zip(arguments[len(self.constants) :], self.buffers) if not b[3]]
+            buffers = arguments[len(self.constants) :]
+            kept = [array for array, (*_, returned) in zip(buffers, self.buffers) if not returned]
             if kept:
                 self._scratch.append(kept)
 
