@@ -119,7 +119,7 @@ class Nest:
     inner_stores: list = field(default_factory=list)
     assignments: list = field(default_factory=list)
     stores: list = field(default_factory=list)
-    #: ``(view, buffer, start, length)``: ``view = buffer[start:start + length]`` at the top of the outer loop.
+    #: ``(view, buffer, start, length)``: ``view = buffer[start:start + length]``, taken at the loop level its start depends on (codegen/hoisting.py).
     views: list = field(default_factory=list)
     parallel: bool = False
     comment: str = ""
