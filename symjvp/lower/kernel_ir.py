@@ -119,7 +119,8 @@ class Nest:
     inner_stores: list = field(default_factory=list)
     assignments: list = field(default_factory=list)
     stores: list = field(default_factory=list)
-    #: ``(view, buffer, start, length)``: ``view = buffer[start:start + length]``, taken at the loop level its start depends on (codegen/hoisting.py).
+    #: ``(view, buffer, start, length)``: ``view = buffer[start:start + length]``, taken at the
+    #: loop level its start depends on (codegen/hoisting.py).
     views: list = field(default_factory=list)
     parallel: bool = False
     comment: str = ""
