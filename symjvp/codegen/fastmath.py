@@ -292,8 +292,14 @@ def fast_cos(x):
     return _sin_of_quadrant(x, 1)
 
 
+@njit(fastmath={"reassoc"}, error_model="numpy", cache=True)
+def reassociable_add(total, term):
+    """A reduction's running sum: the one addition LLVM may reorder, so the loop vectorizes."""
+    return total + term
+
+
 #: What the generated kernels may call (their module header imports these).
-INLINE = ("fast_exp", "fast_log", "fast_sigmoid", "fast_tanh", "fast_sin", "fast_cos")
+INLINE = ("fast_exp", "fast_log", "fast_sigmoid", "fast_tanh", "fast_sin", "fast_cos", "reassociable_add")
 
 
 def _inline_into_callers(function):
@@ -305,14 +311,17 @@ def _inline_into_callers(function):
     uses of tanh take 15 s to compile.  The attribute goes on the module Numba
     links into callers (shared by all of them, and by its disk cache's copy).
     """
-    function.compile((types.float64,))
-    try:  # Numba internals: without them the functions stay calls, correct but not vectorized
-        module = function.overloads[(types.float64,)].library._get_module_for_linking()
-    except AttributeError:
-        return
-    for definition in module.functions:
-        if not definition.is_declaration:
-            definition.add_function_attribute("alwaysinline")
+    signatures = [(types.float64,) * function.py_func.__code__.co_argcount]
+    signatures += [(types.float32,) * len(signatures[0])] if function is reassociable_add else []
+    for signature in signatures:
+        function.compile(signature)
+        try:  # Numba internals: without them the functions stay calls, correct but not vectorized
+            module = function.overloads[signature].library._get_module_for_linking()
+        except AttributeError:
+            return
+        for definition in module.functions:
+            if not definition.is_declaration:
+                definition.add_function_attribute("alwaysinline")
 
 
 for _name in INLINE:

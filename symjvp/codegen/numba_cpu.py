@@ -12,21 +12,25 @@ import numpy as np
 
 #: "inline" (vectorizable fast_exp, fast_log, ..., see codegen/fastmath.py) or "libm" (math.exp calls).
 TRANSCENDENTALS = os.environ.get("SYMJVP_TRANSCENDENTALS", "inline")
-#: LLVM may reassociate sums (so reductions vectorize, like NumPy's pairwise sums) and fuse
-#: multiply-adds. Never nnan/ninf: NaN and inf behave as in NumPy. SYMJVP_STRICT_IEEE=1 turns both off.
-FASTMATH = set() if os.environ.get("SYMJVP_STRICT_IEEE") == "1" else {"reassoc", "contract"}
+#: IEEE arithmetic by default: no reassociation or fused multiply-adds outside reductions, so
+#: ``x*M + M`` overflows and ``(x + x) - x`` is NaN at inf exactly as in NumPy.  A reduction's
+#: running sum alone may be reassociated (``reassociable_add``), so it vectorizes like NumPy's
+#: pairwise sums; SYMJVP_STRICT_IEEE=1 adds in order.  SYMJVP_FASTMATH=1 lets LLVM reassociate
+#: and contract everything (never nnan/ninf).
+FASTMATH = {"reassoc", "contract"} if os.environ.get("SYMJVP_FASTMATH") == "1" else set()
+REASSOCIATE_SUMS = os.environ.get("SYMJVP_STRICT_IEEE") != "1"
 
 
 def module_header(source):
     """Prepended to a kernel written to a file, so that the file is a module on its own."""
     header = "import math\n\nimport numpy as np\nfrom numba import prange\n\n"
-    used = sorted(set(re.findall(r"\b(fast_\w+)\(", source)))
+    used = sorted(set(re.findall(r"\b(fast_\w+|reassociable_add)\(", source)))
     return header + (f"from symjvp.codegen.fastmath import {', '.join(used)}\n\n" if used else "")
 
 
 def configuration():
     """What changes the generated code or its compilation (part of the disk cache key)."""
-    return (TRANSCENDENTALS, tuple(sorted(FASTMATH)))
+    return (TRANSCENDENTALS, tuple(sorted(FASTMATH)), REASSOCIATE_SUMS)
 
 _INIT = {"sum": "0.0", "max": "-math.inf", "min": "math.inf"}
 _BETTER = {"max": ">", "min": "<"}
@@ -86,7 +90,7 @@ def _emit_nest(nest, out, indent, names):
         for (acc, kind), (_, term) in zip(nest.accumulators, schedule.updates):
             value = print_expression(term)
             if kind == "sum":
-                out.append(f"{inner_pad}{acc} += {value}")
+                out.append(f"{inner_pad}{acc} = reassociable_add({acc}, {value})" if REASSOCIATE_SUMS else f"{inner_pad}{acc} += {value}")
             else:
                 out.append(f"{inner_pad}if {value} {_BETTER[kind]} {acc} or {value} != {value}:")
                 out.append(f"{inner_pad}    {acc} = {value}")

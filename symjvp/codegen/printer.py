@@ -9,7 +9,7 @@ import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
 from ..graph.elementwise import sigmoid
-from ..lower.kernel_ir import floordiv, imod
+from ..lower.kernel_ir import floordiv, imod, opaque
 
 
 class NumbaPrinter(PythonCodePrinter):
@@ -106,6 +106,9 @@ class NumbaPrinter(PythonCodePrinter):
         a, b = expr.args
         return f"({self._print(a)} == {self._print(b)})"
 
+    def _print_opaque(self, expr):
+        return f"({self._print(expr.args[0])})"
+
     def _print_imod(self, expr):
         a, b = expr.args
         return f"(({self._print(a)}) % {self._print(b)})"
@@ -137,4 +140,4 @@ def print_expression(expr, inline=False):
     return _PRINTERS[bool(inline)].doprint(expr)
 
 
-__all__ = ["NumbaPrinter", "print_expression", "sigmoid", "floordiv", "imod"]
+__all__ = ["NumbaPrinter", "print_expression", "sigmoid", "floordiv", "imod", "opaque"]

@@ -14,9 +14,18 @@ from .forward import linearize
 from .reverse import transpose
 
 
+def _unused_name(name, taken):
+    while name in taken:
+        name += "_"
+    return name
+
+
 def tangent_inputs(graph, wrt):
+    taken = {x.op.name for x in graph.inputs}
     return [
-        build.input_node("v_" + graph.inputs[k].op.name, graph.inputs[k].shape, graph.inputs[k].dtype, "tangent")
+        build.input_node(
+            _unused_name("v_" + graph.inputs[k].op.name, taken), graph.inputs[k].shape, graph.inputs[k].dtype, "tangent", k
+        )
         for k in wrt
     ]
 
@@ -46,7 +55,7 @@ def cotangent_inputs(graph):
     taken = {x.op.name for x in graph.inputs}
     stem = next(name for name in ("u", "u_out", "cotangent") if name not in taken and f"{name}0" not in taken)
     names = [stem] if n == 1 else [f"{stem}{k}" for k in range(n)]
-    return [build.input_node(name, *graph.output_spec(k), "cotangent") for k, name in enumerate(names)]
+    return [build.input_node(name, *graph.output_spec(k), "cotangent", k) for k, name in enumerate(names)]
 
 
 def vjp_graph(graph, wrt):
@@ -87,7 +96,7 @@ def jacobian_graph(graph, wrt):
         for o, (out_shape, out_dtype) in enumerate(out_specs):
             if lin[o] is None:
                 continue
-            u = build.input_node("u", out_shape, out_dtype, "cotangent")
+            u = build.input_node("u", out_shape, out_dtype, "cotangent", o)
             cts = transpose([lin[o]], [u], tangents)
             size = int(np.prod(out_shape, dtype=np.int64))
             rows, flags = batch(cts, {id(u): build.eye(out_shape, out_dtype)}, size)

@@ -57,7 +57,7 @@ class VMapped:
             order = (axis,) + tuple(d for d in range(node.ndim) if d != axis)
             moved = build.transpose(node, order)
             name = f"{names[k]}_point" if names else f"vmap_arg{k}"
-            point = build.input_node(name, moved.shape[1:], node.dtype, role=f"vmap{id(self)}")
+            point = build.input_node(name, moved.shape[1:], node.dtype, role=f"vmap{id(self)}", position=k)
             inner.append(point)
             replacements[id(point)] = moved
         return inner, replacements, size

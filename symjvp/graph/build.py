@@ -61,26 +61,24 @@ def _fill_literal(node):
     return sp.Integer(int(value)) if float(value).is_integer() and abs(value) < 2**53 else sp.Float(value, 17)
 
 
-def ew(formula, *operands, dtype=None, shape=None):
-    """Elementwise ``formula`` of ``a0, a1, ...`` applied to ``operands`` with broadcasting."""
-    formula = sp.sympify(formula)
-    full_shape = tuple(shape) if shape is not None else np.broadcast_shapes(*[x.shape for x in operands])
-    if dtype is None:
-        dtype = np.bool_ if E.is_condition(formula) else np.result_type(*[x.dtype for x in operands])
-    dtype = np.dtype(dtype)
+def _substituted(formula, operands, fold):
+    """``formula`` on the operands actually used: (formula in placeholders of ``kept``, kept).
 
+    With ``fold``, fills become literals and an operand passed twice gets one
+    placeholder; without, every used operand keeps a placeholder of its own.
+    """
     kept, substitution = [], {}
     free = formula.free_symbols
     for k, x in enumerate(operands):
         if E.A[k] not in free and E.C[k] not in free:
             continue
-        if isinstance(x.op, ops.Fill):
+        if fold and isinstance(x.op, ops.Fill):
             literal = _fill_literal(x)
             number = E.as_number(literal) if literal in (sp.true, sp.false) else literal
             condition = literal if literal in (sp.true, sp.false) else sp.sympify(bool(x.op.value))
             substitution[E.A[k]], substitution[E.C[k]] = number, condition
             continue
-        j = next((i for i, y in enumerate(kept) if y is x), None)
+        j = next((i for i, y in enumerate(kept) if y is x), None) if fold else None
         if j is None:
             j = len(kept)
             kept.append(x)
@@ -88,13 +86,34 @@ def ew(formula, *operands, dtype=None, shape=None):
             substitution[E.A[k]], substitution[E.C[k]] = E.as_number(E.C[j]), E.C[j]
         else:
             substitution[E.A[k]], substitution[E.C[k]] = E.A[j], E.as_condition(E.A[j])
-    formula = formula.xreplace(substitution)
+    return formula.xreplace(substitution), kept
 
-    if not kept or not (formula.free_symbols & (set(E.A) | set(E.C))):
-        value = bool(formula) if E.is_condition(formula) else complex(formula)
-        if not E.is_condition(formula):
-            value = value.real
-        return fill(value, full_shape, dtype)
+
+def _cancels_an_operand(formula, kept):
+    """SymPy dropped an operand (``x - x``, ``x/x``, ``x*0``, ``x*nan``, ``x + oo``): exact only for finite x."""
+    free = formula.free_symbols
+    return any(E.A[j] not in free and E.C[j] not in free for j in range(len(kept)))
+
+
+def ew(formula, *operands, dtype=None, shape=None):
+    """Elementwise ``formula`` of ``a0, a1, ...`` applied to ``operands`` with broadcasting.
+
+    Fills fold into the formula and repeated operands merge only where that is
+    exact in IEEE arithmetic, so NaN and infinities come out as NumPy's.
+    """
+    formula = sp.sympify(formula)
+    full_shape = tuple(shape) if shape is not None else np.broadcast_shapes(*[x.shape for x in operands])
+    if dtype is None:
+        dtype = np.bool_ if E.is_condition(formula) else np.result_type(*[x.dtype for x in operands])
+    dtype = np.dtype(dtype)
+
+    folded, kept = _substituted(formula, operands, fold=True)
+    if not kept:  # fills only: NumPy folds them, with its IEEE results (1/0 is inf, not SymPy's zoo)
+        scalars = [np.full((), x.op.value if isinstance(x.op, ops.Fill) else 0, x.dtype) for x in operands]
+        return fill(ops.Elementwise(formula, dtype).evaluate(*scalars)[()].item(), full_shape, dtype)
+    if _cancels_an_operand(folded, kept):
+        folded, kept = _substituted(formula, operands, fold=False)
+    formula = folded
     if formula == E.A[0] and kept[0].dtype == dtype:
         result = kept[0]
     else:
@@ -271,5 +290,5 @@ def eye(inner, dtype):
     return make(ops.Eye(tuple(inner), np.dtype(dtype)))
 
 
-def input_node(name, shape, dtype, role="primal"):
-    return make(ops.Input(name, tuple(int(d) for d in shape), np.dtype(dtype), role))
+def input_node(name, shape, dtype, role="primal", position=0):
+    return make(ops.Input(name, tuple(int(d) for d in shape), np.dtype(dtype), role, int(position)))

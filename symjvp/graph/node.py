@@ -6,6 +6,8 @@ twice returns the same object, so equal subexpressions are one node and the
 transforms never duplicate work.
 """
 
+import dataclasses
+import hashlib
 import weakref
 
 import numpy as np
@@ -113,3 +115,42 @@ class Graph:
 
     def nodes(self):
         return topological_order(self.outputs)
+
+
+def _describe_field(value):
+    """A field of an op as text that is the same in every process."""
+    import sympy as sp
+
+    from .ops import ConstArray
+
+    if isinstance(value, (tuple, list)):
+        return "(" + ",".join(_describe_field(v) for v in value) + ")"
+    if isinstance(value, ConstArray):
+        return repr(value.key)
+    if isinstance(value, np.dtype):
+        return value.str
+    if isinstance(value, sp.Basic):
+        return sp.srepr(value)
+    return repr(value)
+
+
+def graph_digest(graph):
+    """A digest of what ``graph`` computes: ops, their parameters and captured values, the wiring.
+
+    Two traces that build the same graph (a function whose captured counter
+    changed, a lambda made anew) get the same digest, so they share kernels.
+    """
+    h = hashlib.sha256()
+    position = {}
+    for node in graph.nodes():
+        position[id(node)] = len(position)
+        fields = [_describe_field(getattr(node.op, f.name)) for f in dataclasses.fields(node.op)]
+        wiring = ",".join(str(position[id(x)]) for x in node.inputs)
+        h.update(f"{type(node.op).__name__}[{';'.join(fields)}]({wiring});".encode())
+    for x in graph.inputs:
+        h.update(f"in{position.get(id(x), -1)}:{_describe_field(x.shape)}{x.dtype.str};".encode())
+    for k in range(len(graph.outputs)):
+        out = graph.outputs[k]
+        shape, dtype = graph.output_spec(k)
+        h.update(f"out{-1 if out is None else position[id(out)]}:{_describe_field(shape)}{np.dtype(dtype).str};".encode())
+    return h.hexdigest()[:40]

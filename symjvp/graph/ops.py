@@ -70,12 +70,17 @@ class Op:
 
 @dataclass(frozen=True)
 class Input(Op):
-    """A kernel argument: a function input, a tangent or a cotangent."""
+    """A kernel argument: a function input, a tangent or a cotangent.
+
+    Identified by ``role`` and ``position``, never by ``name`` alone: two
+    inputs of one name (a parameter ``a1`` beside ``*a``) stay two inputs.
+    """
 
     name: str
     out_shape: tuple
     out_dtype: np.dtype
     role: str = "primal"
+    position: int = 0
 
     def shape(self):
         return self.out_shape
@@ -216,7 +221,7 @@ class Elementwise(Op):
                 extra.append(t)
         if not terms:
             return None
-        return build.ew(sp.Add(*terms), *node.inputs, *extra, dtype=node.dtype, shape=node.shape)
+        return build.ew(_selected(sp.Add(*terms)), *node.inputs, *extra, dtype=node.dtype, shape=node.shape)
 
     def transpose(self, node, cotangent, k):
         n = len(node.inputs)
@@ -224,8 +229,18 @@ class Elementwise(Op):
         if coefficient == 0:
             return None
         x = node.inputs[k]
-        full = build.ew(coefficient * E.A[n], *node.inputs, cotangent, dtype=x.dtype, shape=node.shape)
+        full = build.ew(_selected(coefficient * E.A[n]), *node.inputs, cotangent, dtype=x.dtype, shape=node.shape)
         return build.sum_to_shape(full, x.shape)
+
+
+def _selected(derivative):
+    """``where``'s derivative selects the tangent of the branch taken instead of multiplying by 0 or 1.
+
+    ``Piecewise((1, c), (0, True)) * t`` is NaN where the other branch's
+    tangent ``t`` is (``where(x > 0, sqrt(x), 0)`` at x < 0); the selection
+    ``Piecewise((t, c), (0, True))`` is 0 there, as in torch and JAX.
+    """
+    return sp.piecewise_fold(derivative) if derivative.has(sp.Piecewise) else derivative
 
 
 # ---------------------------------------------------------------- linear ops

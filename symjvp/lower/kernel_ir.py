@@ -28,6 +28,16 @@ class floordiv(sp.Function):
         return None if quotient.has(sp.floor) else quotient
 
 
+class opaque(sp.Function):
+    """A value SymPy must not combine with an equal one: ``opaque(x, 0) - opaque(x, 1)`` stays a subtraction.
+
+    SymPy would cancel ``x - x`` to 0 and ``x/x`` to 1, which IEEE arithmetic
+    does not do for inf and NaN; the tag tells the two apart. Printed as the value.
+    """
+
+    nargs = 2
+
+
 class imod(sp.Function):
     """Non-negative remainder of loop indices."""
 

@@ -10,6 +10,7 @@ dependence between them share a loop nest (the primal sum and its tangent
 sum are one pass), and ``sympy.cse`` simplifies the whole body of a nest.
 """
 
+import itertools
 import keyword
 import re
 import sys
@@ -22,7 +23,7 @@ from ..graph import elementwise as E
 from ..graph import ops
 from .boundaries import split_boundaries
 from .per_point import lower_per_point
-from .kernel_ir import Buffer, Kernel, Nest, floordiv, imod, index_equal, loop_variable
+from .kernel_ir import Buffer, Kernel, Nest, floordiv, imod, index_equal, loop_variable, opaque
 
 #: Names the generated code uses itself (``inv``: codegen/hoisting.py).
 _RESERVED = re.compile(r"^((i|r|t|acc|buf|out|const|table|inv)\d+|view\d+(_\d+)?)$")
@@ -117,6 +118,8 @@ class _Lowering:
         self.graph = graph
         self.order = graph.nodes()
         self.memo = {}
+        self.operations_of = {}
+        self.opaque_tags = itertools.count()
         self.roll_origin = {}
         self.arguments = []
         self.read_name = {}
@@ -222,11 +225,9 @@ class _Lowering:
             return sp.Piecewise((1, index_equal(multi[0], column)), (0, True))
         if isinstance(op, ops.Elementwise):
             free = op.formula.free_symbols
-            substitution = {}
-            for k, x in enumerate(node.inputs):
-                value = self.element(x, _broadcast_index(index, node.shape, x.shape))
-                substitution[E.C[k] if E.C[k] in free else E.A[k]] = value
-            return op.formula.xreplace(substitution)
+            values = [self.element(x, _broadcast_index(index, node.shape, x.shape)) for x in node.inputs]
+            placeholders = [E.C[k] if E.C[k] in free else E.A[k] for k in range(len(values))]
+            return self._composed(op.formula, node.inputs, placeholders, values)
         if isinstance(op, (ops.Contract, ops.Extremum)):
             return self._written_out_reduction(node, index)
         (x,) = node.inputs if len(node.inputs) == 1 else (None,)
@@ -251,6 +252,37 @@ class _Lowering:
             source = multi[: op.axis] + (picked,) + multi[op.axis + tnd :]
             return self.element(x, Index(x.shape, multi=source))
         raise AssertionError(f"{type(op).__name__} has no inline element rule")
+
+    def _operations(self, value):
+        found = self.operations_of.get(value)
+        if found is None:
+            # Negations do not count: SymPy moves signs around (-(-a)*b is a*b), which IEEE does exactly.
+            counts = sp.count_ops(value, visual=True).as_coefficients_dict()
+            found = self.operations_of[value] = int(sum(c for op, c in counts.items() if str(op) not in ("NEG", "1", "0")))
+        return found
+
+    def _composed(self, formula, inputs, placeholders, values):
+        """``formula`` of the operand values, as IEEE arithmetic computes it.
+
+        SymPy's automatic simplification combines what it can: ``x - x`` is 0,
+        ``(x + y) - y`` is x, ``(3*x)/3`` is x, ``exp(log(x))`` is x -- exact
+        only for finite values in range, and not even then in rounding.  Where
+        the composition comes out with fewer operations than were written, the
+        operands are made opaque, so the arithmetic happens at run time.  A fill
+        that ``build.ew`` refused to fold (``x * 0.0``) is opaque always.
+        """
+        numeric = [x.dtype != np.bool_ for x in inputs]
+        fills = [is_number and isinstance(x.op, ops.Fill) for x, is_number in zip(inputs, numeric)]
+        if not any(fills):
+            # Numbers here are structural (an identity's 0 and 1 in a Jacobian): folding them is the point.
+            formula = formula.xreplace({p: v for p, v in zip(placeholders, values) if v.is_Number})
+            rest = [(p, v) for p, v in zip(placeholders, values) if not v.is_Number]
+            plain = formula.xreplace(dict(rest))
+            written = self._operations(formula) + sum(formula.count(p) * self._operations(v) for p, v in rest)
+            if self._operations(plain) >= written:
+                return plain
+        kept = [opaque(v, next(self.opaque_tags)) if is_number else v for v, is_number in zip(values, numeric)]
+        return formula.xreplace(dict(zip(placeholders, kept)))
 
     def _rolled(self, m, shift, n):
         """The index ``(m - shift) mod n`` without a division; rolls of rolls add their shifts."""

@@ -7,13 +7,20 @@ kind -- primal, jvp, vjp, jacobian -- and the gradient specialization that
 Hessians are made from.
 """
 
+from collections import OrderedDict
+
 import numpy as np
 
 from ..errors import ArgumentError, IndependentInputError, ShapeError, format_shape
 from . import validate
-from .diskcache import DiskCache
+from .diskcache import DiskCache, digest
 from .fingerprint import fingerprint
 from .program import KernelProgram
+
+#: Kernels of this process by what they compute (graph digest, wrt, kind, variant), shared by every
+#: compiled function whose trace gives the same graph; the least recently used are dropped first.
+PROGRAM_CACHE_SIZE = 512
+_PROGRAMS = OrderedDict()
 
 
 def depends_on(outputs, inputs):
@@ -45,8 +52,10 @@ class Specialization:
     only when something needs the graph.
     """
 
-    def __init__(self, wrt, label, *, trace_graph, signature, disk=None, disk_key=None, jacobian=None):
+    def __init__(self, wrt, label, *, trace_graph, signature, variant, disk=None, disk_key=None, jacobian=None):
         self.wrt = wrt
+        #: What else decides the kernels besides the graph: target, code-generation configuration, Jacobian kind.
+        self.variant = variant
         self._jacobian_graph = jacobian
         self.label = label
         self.signature = signature
@@ -66,9 +75,14 @@ class Specialization:
         self.is_tuple_output = meta["is_tuple"]
         #: For each output, the positions of the inputs it depends on.
         self.dependence = [frozenset(d) for d in meta["dependence"]]
+        #: What the traced graph computes (graph.node.graph_digest): the kernels' key, below the fingerprint.
+        self.digest = meta["digest"]
 
     def _key(self, kind):
         return self.disk.key(self.disk_key, kind)
+
+    def _program_key(self, kind):
+        return ("program", self.digest, self.wrt, kind, self.variant, self.label)
 
     def _load_meta(self):
         if self.disk is None:
@@ -77,6 +91,8 @@ class Specialization:
         return found[0] if found else None
 
     def _describe(self):
+        from ..graph.node import graph_digest
+
         graph, is_tuple, dependence = self._traced()
         if dependence is None:
             reached = depends_on(graph.outputs, graph.inputs)
@@ -87,6 +103,7 @@ class Specialization:
             "out_specs": [[list(shape), np.dtype(dtype).str] for shape, dtype in out_specs],
             "is_tuple": bool(is_tuple),
             "dependence": [sorted(d) for d in dependence],
+            "digest": graph_digest(graph),
         }
 
     def _traced(self):
@@ -120,13 +137,21 @@ class Specialization:
     def program(self, kind):
         program = self._programs.get(kind)
         if program is None:
-            program = self._programs[kind] = self._cached_program(kind) or self._new_program(kind)
+            key = self._program_key(kind)
+            shared = digest(*key)
+            program = _PROGRAMS.get(shared)
+            if program is None:
+                program = self._cached_program(key) or self._new_program(kind, key)
+                _PROGRAMS[shared] = program
+                if len(_PROGRAMS) > PROGRAM_CACHE_SIZE:
+                    _PROGRAMS.popitem(last=False)
+            self._programs[kind] = program
         return program
 
-    def _cached_program(self, kind):
+    def _cached_program(self, key):
         if self.disk is None:
             return None
-        found = self.disk.load(self._key(kind))
+        found = self.disk.load(self.disk.key(*key))
         if found is None:
             return None
         meta, constants, path = found
@@ -143,7 +168,7 @@ class Specialization:
         program.module_path, program.disk = path, self.disk
         return program
 
-    def _new_program(self, kind):
+    def _new_program(self, kind, key):
         header = f"symjvp {kind} kernel of {self.label}"
         program = KernelProgram.from_graph(self.graph_for(kind), f"{kind}_kernel", header)
         if self.disk is not None:
@@ -151,7 +176,7 @@ class Specialization:
 
             meta = dict(program.metadata(), source=program.source)
             source = module_header(program.source) + program.source
-            program.module_path = self.disk.store(self._key(kind), source, meta, program.constants)
+            program.module_path = self.disk.store(self.disk.key(*key), source, meta, program.constants)
             program.disk = self.disk
         return program
 
@@ -168,6 +193,7 @@ class Specialization:
                 f"the gradient of {self.label}",
                 trace_graph=trace_gradient,
                 signature=self.signature,
+                variant=self.variant,
                 disk=self.disk,
                 disk_key=None if self.disk_key is None else (self.disk_key, "gradient"),
             )
@@ -223,14 +249,15 @@ class Compiled:
 
                 return trace(self.func, list(signature), self.names)
 
+            from .. import tuning
+            from ..codegen import numba_cpu
+
+            per_point = hasattr(type(self.func), "jacobian_graph")
+            variant = (self.target, numba_cpu.configuration(), tuning.configuration(), per_point)
             disk, disk_key = self._disk, None
             if disk is not None:
                 plain = tuple((tuple(s), np.dtype(d).str) for s, d in signature)
-                from .. import tuning
-                from ..codegen import numba_cpu
-
-                configuration = (numba_cpu.configuration(), tuning.configuration())
-                disk_key = (self._fingerprint, plain, self.wrt, tuple(self.names), self.target, configuration)
+                disk_key = (self._fingerprint, plain, self.wrt, tuple(self.names), variant)
                 try:
                     disk.key(disk_key)
                 except TypeError:
@@ -240,9 +267,10 @@ class Compiled:
                 f"{self.__name__}({shapes})",
                 trace_graph=trace_graph,
                 signature=signature,
+                variant=variant,
                 disk=disk,
                 disk_key=disk_key,
-                jacobian=self._per_point_jacobian() if hasattr(type(self.func), "jacobian_graph") else None,
+                jacobian=self._per_point_jacobian() if per_point else None,
             )
             self._specializations[signature] = spec
         return spec

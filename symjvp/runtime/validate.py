@@ -155,18 +155,30 @@ def normalize_wrt(wrt, count):
 
 
 def parameter_names(func, count):
-    """Names of the first ``count`` positional arguments (``*args`` are numbered)."""
+    """Distinct names for the first ``count`` positional arguments (``*args`` are numbered).
+
+    Inputs are told apart by position everywhere; the names only label them
+    (symbols, messages), so a generated name never repeats a real one.
+    """
     try:
         parameters = list(inspect.signature(func).parameters.values())
     except (TypeError, ValueError):
         parameters = []
+    taken = {p.name for p in parameters}
     names = []
+
+    def fresh(name):
+        while name in taken:
+            name += "_"
+        taken.add(name)
+        return name
+
     for p in parameters:
         if len(names) == count:
             break
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
             names.append(p.name)
         elif p.kind == p.VAR_POSITIONAL:
-            names += [f"{p.name}{k}" for k in range(count - len(names))]
-    names += [f"x{k}" for k in range(len(names), count)]
+            names += [fresh(f"{p.name}{k}") for k in range(count - len(names))]
+    names += [fresh(f"x{k}") for k in range(len(names), count)]
     return names

@@ -167,9 +167,11 @@ def elementwise_formula(formula_fn, operands, dtype, conditions=()):
     """Apply ``formula_fn`` of placeholders to operands; scalars become literals.
 
     ``conditions``: the operand positions that are truth values (``where``'s
-    first operand, the operands of logical functions).
+    first operand, the operands of logical functions).  A zero, infinite or
+    NaN scalar is an operand instead (a fill), so that ``build.ew`` folds it
+    only where that is exact: SymPy's ``x*0`` is 0 even where x is inf.
     """
-    nodes, args = [], []
+    nodes, args, traced = [], [], False
     for position, value in enumerate(operands):
         is_condition = position in conditions
         if _is_scalar(value):
@@ -178,13 +180,17 @@ def elementwise_formula(formula_fn, operands, dtype, conditions=()):
                 literal = sp.true if literal != 0 else sp.false
             elif not is_condition and literal in (sp.true, sp.false):
                 literal = sp.Integer(int(bool(literal)))
-            args.append(literal)
-            continue
-        node = as_node(value)
+            if is_condition or literal.is_finite and literal != 0:
+                args.append(literal)
+                continue
+            node = build.fill(float(value), (), np.float64)
+        else:
+            node = as_node(value)
+            traced = True
         args.append(E.placeholder(len(nodes), is_condition))
         nodes.append(node)
     formula = formula_fn(*args)
-    if not nodes:
+    if not traced:
         return None
     try:
         shape = np.broadcast_shapes(*[n.shape for n in nodes])

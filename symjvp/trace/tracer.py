@@ -32,7 +32,7 @@ def trace(func, specs, names=None):
     the set of input positions it depends on (structurally, as traced).
     """
     names = names or parameter_names(func, len(specs))
-    inputs = [build.input_node(name, shape, dtype) for name, (shape, dtype) in zip(names, specs)]
+    inputs = [build.input_node(name, shape, dtype, position=k) for k, (name, (shape, dtype)) in enumerate(zip(names, specs))]
     result = func(*[TracedArray(x, frozenset({k})) for k, x in enumerate(inputs)])
     is_tuple = isinstance(result, (tuple, list))
     values = tuple(result) if is_tuple else (result,)

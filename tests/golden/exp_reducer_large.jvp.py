@@ -7,8 +7,8 @@ def jvp_kernel_core(x, v_x, out0, out1):
         acc1 = 0.0
         for r0 in range(inv0.shape[0]):
             t0 = fast_exp(inv0[np.uintp(r0)])
-            acc0 += t0
-            acc1 += t0*inv1[np.uintp(r0)]
+            acc0 = reassociable_add(acc0, t0)
+            acc1 = reassociable_add(acc1, t0*inv1[np.uintp(r0)])
         out0[np.uintp(i0)] = acc0
         out1[np.uintp(i0)] = acc1
 

@@ -4,7 +4,7 @@ def primal_kernel_core(x, out0):
         inv0 = x[300*i0:300*i0 + 300]
         acc0 = 0.0
         for r0 in range(inv0.shape[0]):
-            acc0 += fast_exp(inv0[np.uintp(r0)])
+            acc0 = reassociable_add(acc0, fast_exp(inv0[np.uintp(r0)]))
         out0[np.uintp(i0)] = acc0
 
 

@@ -7,7 +7,7 @@ def vjp_kernel_core(x, u, out0, out1):
         acc0 = 0.0
         for r0 in range(inv0.shape[0]):
             t0 = fast_exp(inv0[np.uintp(r0)])
-            acc0 += t0
+            acc0 = reassociable_add(acc0, t0)
             inv2[np.uintp(r0)] = inv1*t0
         out0[np.uintp(i0)] = acc0
 

@@ -204,7 +204,7 @@ def vjp_kernel_core(X, w, u, out0, buf0, out1):
     for i0 in range(2):
         acc0 = 0.0
         for r0 in range(50):
-            acc0 += X[np.uintp(i0 + 2*r0)]*buf0[np.uintp(r0)]
+            acc0 = reassociable_add(acc0, X[np.uintp(i0 + 2*r0)]*buf0[np.uintp(r0)])
         out1[np.uintp(i0)] = acc0
 
 

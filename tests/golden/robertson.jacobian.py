@@ -3,7 +3,7 @@ def jacobian_kernel_core(y, out0):
     # unrolled
     t0 = 10000*y[2]
     t1 = 10000*y[1]
-    t2 = 60000000*y[1]
+    t2 = 30000000*(2*y[1])
     out0[0] = -0.04
     out0[1] = t0
     out0[2] = t1
