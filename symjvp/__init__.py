@@ -7,6 +7,7 @@ the thin public layer on top (see API.md).
 from .api import clear_cache, compile, hessian, hvp, jacobian, jvp, vhp, vjp, vmap
 from .errors import (
     ArgumentError,
+    AxisError,
     DtypeError,
     IndependentInputError,
     ShapeError,
@@ -29,6 +30,7 @@ def __getattr__(name):
 
 __all__ = [
     "ArgumentError",
+    "AxisError",
     "Compiled",
     "DtypeError",
     "IndependentInputError",

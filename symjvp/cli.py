@@ -74,6 +74,17 @@ def parse_shape(text):
     return shape
 
 
+def parse_wrt(text):
+    """``1`` -> 1, ``0,2`` -> (0, 2), None -> None (every input)."""
+    if text is None:
+        return None
+    try:
+        positions = tuple(int(p) for p in text.split(",") if p.strip())
+    except ValueError:
+        raise UsageError(f"cannot read --wrt {text!r}: write input positions, like 1 or 0,2") from None
+    return positions[0] if len(positions) == 1 and "," not in text else positions
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="python -m symjvp",
@@ -95,11 +106,7 @@ def main(argv=None):
         if not args.shape:
             raise UsageError("give the shape of every input with --shape (e.g. --shape 3,2 --shape 2)")
         specs = [Spec(parse_shape(s), args.dtype) for s in args.shape]
-        wrt = None
-        if args.wrt is not None:
-            positions = tuple(int(p) for p in args.wrt.split(","))
-            wrt = positions[0] if len(positions) == 1 and "," not in args.wrt else positions
-        k = Compiled(func, *specs, wrt=wrt)
+        k = Compiled(func, *specs, wrt=parse_wrt(args.wrt))
         print(explain(k), end="")
         if args.latex:
             import sympy as sp
@@ -117,5 +124,8 @@ def main(argv=None):
         return 2
     except TypeError as exc:
         print(f"python -m symjvp: error: calling the function failed: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # raised by the user's function while it was traced: one line, not a traceback
+        print(f"python -m symjvp: error: the function raised {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     return 0

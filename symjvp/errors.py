@@ -14,6 +14,10 @@ class ShapeError(SymJvpError, ValueError):
     """A tangent/cotangent (or an input) has the wrong structure or shape."""
 
 
+class AxisError(ShapeError, IndexError):
+    """An axis out of range for the array it names (NumPy's ``AxisError`` is a ValueError and an IndexError too)."""
+
+
 class TraceError(SymJvpError, TypeError):
     """The traced function did something that cannot be recorded as a graph."""
 
@@ -24,6 +28,10 @@ class UnsupportedOperationError(SymJvpError, NotImplementedError):
 
 class IndependentInputError(SymJvpError, RuntimeError):
     """``strict=True`` and an output does not depend on an input."""
+
+
+class ResultTooLargeError(SymJvpError, MemoryError):
+    """A dense result (a Jacobian, a Hessian) larger than this machine's memory."""
 
 
 class DtypeError(SymJvpError, TypeError):

@@ -50,7 +50,8 @@ def test_a_new_process_reuses_the_kernels_without_sympy(script, tmp_path):
     sympy_second, out_second = _run(script, cache)
     assert sympy_first and not sympy_second
     assert out_first == out_second
-    assert list(cache.glob("*/*/__pycache__/*.nbi")), "Numba's machine code was not cached"
+    machine_code = list(cache.glob("*/*/native-*.so")) + list(cache.glob("*/*/__pycache__/*.nbi"))
+    assert machine_code, "the machine code was not cached"
 
 
 def test_a_corrupt_entry_is_detected_and_rebuilt(script, tmp_path):
@@ -113,7 +114,7 @@ def test_arrays_are_stored_without_pickle(tmp_path):
     cache = DiskCache.open(str(tmp_path))
     key = cache.key("entry")
     cache.store(key, "x = 1\n", {"a": 1}, [np.arange(3.0)])
-    meta, constants, path = cache.load(key)
+    meta, constants, path, source = cache.load(key)
     assert meta == {"a": 1} and pathlib.Path(path).read_text() == "x = 1\n"
     np.testing.assert_array_equal(constants[0], np.arange(3.0))
 

@@ -182,6 +182,7 @@ def test_a_core_that_cannot_be_native_is_not_rebuilt_by_later_processes(cache_di
 def test_switched_off_by_the_environment_numba_runs_the_kernel(cache_dir, monkeypatch):
     monkeypatch.setattr(native, "ENABLED", False)
     program = _program(symjvp.compile(lambda x: np.sin(x) * 5.0, np.ones(3)), "primal")
+    program.run(np.zeros(3))
     assert type(program.fn).__name__ == "CPUDispatcher"
 
 

@@ -17,6 +17,7 @@ Numba path); "failed": anything else went wrong (the caller builds in its
 own process instead).
 """
 
+import hashlib
 import json
 import os
 import select
@@ -75,15 +76,25 @@ def _runs_python(executable):
     return bool(executable) and os.path.basename(executable).lower().startswith("python")
 
 
-def build(kernel_path, name, layout, fastmath):
-    """The library's bytes, None if the core cannot be native; raises RuntimeError if the helper could not say."""
+def build(kernel_path, source, name, layout, fastmath):
+    """The library's bytes, None if the core cannot be native; raises RuntimeError if the helper could not say.
+
+    The helper compiles the kernel file only if it still has the hash of ``source``, the verified bytes.
+    """
     start()  # again, if an idle helper has left meanwhile
     with _lock, tempfile.TemporaryDirectory(prefix="symjvp-helper-") as work:
         helper = _helper
         if helper is None or helper.poll() is not None:
             raise RuntimeError("no helper process")
         library = os.path.join(work, "native.so")
-        request = {"kernel": kernel_path, "name": name, "layout": layout, "fastmath": sorted(fastmath), "library": library}
+        request = {
+            "kernel": kernel_path,
+            "sha256": hashlib.sha256(source).hexdigest(),
+            "name": name,
+            "layout": layout,
+            "fastmath": sorted(fastmath),
+            "library": library,
+        }
         try:
             helper.stdin.write(json.dumps(request) + "\n")
             helper.stdin.flush()
@@ -111,7 +122,12 @@ def _serve():
         try:
             request = json.loads(line)
             numba_cpu.FASTMATH = set(request["fastmath"])
-            core, _ = numba_cpu.compile_file(request["kernel"], request["name"], False)
+            with open(request["kernel"], "rb") as f:
+                source = f.read()
+            if hashlib.sha256(source).hexdigest() != request["sha256"]:
+                raise ValueError("the kernel file changed after it was verified")
+            # Compiled afresh, not from Numba's cache: a core loaded from there has no LLVM module to link.
+            core, _ = numba_cpu.compile_file(request["kernel"], source, request["name"], False, cache=False)
             data = native.build(core, request["layout"], os.path.dirname(request["kernel"]))
             if data is None:
                 answer = {"status": "none"}

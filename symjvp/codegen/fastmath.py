@@ -24,7 +24,10 @@ them vectorizes.  Functions without such an implementation stay libm calls;
 ``SYMJVP_TRANSCENDENTALS=libm`` selects libm calls for all.
 """
 
+import os
+
 import numpy as np
+
 from numba import njit, types
 from numba.extending import intrinsic
 
@@ -40,7 +43,7 @@ _E6, _E7, _E8 = 0.0013888888952314775, 0.00019841269890047113, 2.480148548232849
 _E9, _E10, _E11 = 2.755724091857897e-06, 2.763263963904103e-07, 2.5110037605963777e-08
 
 
-@njit(fastmath={"contract"}, error_model="numpy", cache=True)
+@njit(fastmath={"contract"}, error_model="numpy", cache=False)
 def fast_exp(x):
     k = np.floor(x * _INV_LN2 + 0.5)
     r = (x - k * _LN2_HI) - k * _LN2_LO
@@ -58,7 +61,7 @@ def fast_exp(x):
     return x if x != x else y
 
 
-@njit(fastmath={"contract"}, error_model="numpy", cache=True)
+@njit(fastmath={"contract"}, error_model="numpy", cache=False)
 def fast_sigmoid(x):
     return 1.0 / (1.0 + fast_exp(-x))
 
@@ -67,7 +70,7 @@ _SQRT2 = 1.4142135623730951
 _SMALLEST_NORMAL = 2.2250738585072014e-308
 
 
-@njit(fastmath={"contract"}, error_model="numpy", cache=True)
+@njit(fastmath={"contract"}, error_model="numpy", cache=False)
 def fast_log(x):
     subnormal = x < _SMALLEST_NORMAL
     scaled = x * 4503599627370496.0 if subnormal else x  # 2**52
@@ -99,7 +102,7 @@ def fast_log(x):
     return y
 
 
-@njit(fastmath={"contract"}, error_model="numpy", cache=True)
+@njit(fastmath={"contract"}, error_model="numpy", cache=False)
 def fast_tanh(x):
     a = abs(x)
     z = x * x
@@ -167,7 +170,7 @@ _IMPLICIT = np.uint64(1 << 52)
 _32 = np.uint64(32)
 
 
-@njit(error_model="numpy", cache=True)
+@njit(error_model="numpy", cache=False)
 def _reduce_large(ax):
     """Payne-Hanek for |x| >= 2**30: (q mod 4, r_hi, r_lo) with |x| = q pi/2 + r, |r| <= pi/4.
 
@@ -222,7 +225,7 @@ def _reduce_large(ax):
     return quadrant, sign * total, sign * (r_lo - (total - r_hi))
 
 
-@njit(error_model="numpy", cache=True)
+@njit(error_model="numpy", cache=False)
 def _reduce_half_pi(x):
     """(q mod 4, r_hi, r_lo) with x = q pi/2 + r_hi + r_lo, |r| <= pi/4, branch-free.
 
@@ -250,7 +253,7 @@ def _reduce_half_pi(x):
     return (large_q if large else quadrant), (large_hi if large else r_hi), (large_lo if large else r_lo)
 
 
-@njit(fastmath={"contract"}, error_model="numpy", cache=True)
+@njit(fastmath={"contract"}, error_model="numpy", cache=False)
 def _sin_cos_of_reduced(r_hi, r_lo):
     """sin and cos of r_hi + r_lo, |r| <= pi/4: polynomials in z = r**2 (Chebyshev interpolation, < 0.2 ulp)."""
     z = r_hi * r_hi
@@ -271,7 +274,7 @@ def _sin_cos_of_reduced(r_hi, r_lo):
     return sine, cosine
 
 
-@njit(error_model="numpy", cache=True)
+@njit(error_model="numpy", cache=False)
 def _sin_of_quadrant(x, shift):
     """sin(x + shift pi/2); NaN for inf and NaN."""
     quadrant, r_hi, r_lo = _reduce_half_pi(x)
@@ -282,17 +285,17 @@ def _sin_of_quadrant(x, shift):
     return y if abs(x) < np.inf else x - x
 
 
-@njit(error_model="numpy", cache=True)
+@njit(error_model="numpy", cache=False)
 def fast_sin(x):
     return x if abs(x) < 2.0**-26 else _sin_of_quadrant(x, 0)  # x itself keeps -0.0 and subnormals exact
 
 
-@njit(error_model="numpy", cache=True)
+@njit(error_model="numpy", cache=False)
 def fast_cos(x):
     return _sin_of_quadrant(x, 1)
 
 
-@njit(fastmath={"reassoc"}, error_model="numpy", cache=True)
+@njit(fastmath={"reassoc"}, error_model="numpy", cache=False)
 def reassociable_add(total, term):
     """A reduction's running sum: the one addition LLVM may reorder, so the loop vectorizes."""
     return total + term
@@ -314,7 +317,11 @@ def _inline_into_callers(function):
     signatures = [(types.float64,) * function.py_func.__code__.co_argcount]
     signatures += [(types.float32,) * len(signatures[0])] if function is reassociable_add else []
     for signature in signatures:
-        function.compile(signature)
+        try:
+            function.compile(signature)
+        except OSError:  # Numba could not write its cache (disk full): compile in memory
+            _cache_nothing()
+            function.compile(signature)
         try:  # Numba internals: without them the functions stay calls, correct but not vectorized
             module = function.overloads[signature].library._get_module_for_linking()
         except AttributeError:
@@ -324,5 +331,57 @@ def _inline_into_callers(function):
                 definition.add_function_attribute("alwaysinline")
 
 
+def _cache_in_symjvps_cache_directory():
+    """Numba caches these functions in an entry of symjvp's disk cache, never in the installed package.
+
+    The entry's manifest lists Numba's files after they are written; a file
+    it does not list with those contents is deleted before Numba looks
+    (runtime/diskcache.py), so a corrupt one is compiled again, never loaded.
+    Without a disk cache (or if Numba's internals moved) they compile in memory.
+    Returns a function that records the files Numba wrote.
+    """
+    from ..runtime.compiled import _disk_cache
+
+    disk = _disk_cache()
+    entry = disk.helper_entry() if disk is not None else None
+    try:
+        from numba.core import caching
+
+        class Locator(caching._SourceFileBackedLocatorMixin, caching._CacheLocator):
+            def __init__(self, py_func, py_file):
+                self._py_file = py_file
+                self._lineno = py_func.__code__.co_firstlineno
+                self._cache_path = os.path.join(entry, "__pycache__")
+
+            def get_cache_path(self):
+                return self._cache_path
+
+        class Implementation(caching.CompileResultCacheImpl):
+            _locator_classes = [Locator]
+
+        class Cache(caching.FunctionCache):
+            _impl_class = Implementation
+    except (ImportError, AttributeError):
+        return lambda: None
+    if entry is None:
+        return lambda: None
+    for dispatcher in _dispatchers():
+        dispatcher._cache = Cache(dispatcher.py_func)
+    return lambda: disk.record(entry)
+
+
+def _dispatchers():
+    return [v for v in globals().values() if getattr(v, "py_func", None) is not None and v.py_func.__module__ == __name__]
+
+
+def _cache_nothing():
+    from numba.core.caching import NullCache
+
+    for dispatcher in _dispatchers():
+        dispatcher._cache = NullCache()
+
+
+_record = _cache_in_symjvps_cache_directory()
 for _name in INLINE:
     _inline_into_callers(globals()[_name])
+_record()

@@ -1,12 +1,12 @@
 """Kernel IR -> Python source for ``numba.njit`` -> a compiled CPU kernel."""
 
-import importlib.util
 import itertools
 import linecache
 import math
 import os
 import re
 import sys
+import types
 
 import numpy as np
 
@@ -109,6 +109,11 @@ def _emit_stores(stores, out, pad, print_expression):
         out.append(f"{pad}{target} {op} {print_expression(value)}")
 
 
+def comment_text(text):
+    """``text`` as it may stand in a comment: control characters (a NUL, a newline in a name) escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def core_name(name):
     return f"{name}_core"
 
@@ -122,12 +127,15 @@ def kernel_source(kernel):
     library (codegen/native.py).  The function around it reshapes the
     inputs, allocates the buffers and returns the outputs in their shapes.
     """
-    out = [f"# {line}" for line in kernel.header.splitlines()]
+    out = [f"# {comment_text(line)}" for line in kernel.header.splitlines()]
     buffers = kernel.arguments + kernel.temporaries
     out.append(f"def {core_name(kernel.name)}({', '.join(b.name for b in buffers)}):")
     names = itertools.count()
+    body = len(out)
     for nest in kernel.nests:
         _emit_nest(nest, out, 1, names)
+    if all(line.lstrip().startswith("#") for line in out[body:]):
+        out.append("    return")  # nothing to compute: every array is empty
     out.append("")
     out.append("")
     out.append(f"def {kernel.name}({', '.join(b.name for b in kernel.parameters)}):")
@@ -157,14 +165,19 @@ def _jit_both(namespace, name, parallel, cache):
     return core, _jit(namespace[name], False, cache)
 
 
-def compile_file(path, name, parallel):
-    """JIT-compile a kernel module on disk; Numba caches its machine code beside it. Returns (core, kernel)."""
+def compile_file(path, source, name, parallel, cache=True):
+    """JIT-compile a kernel module of the disk cache from its verified bytes ``source``. Returns (core, kernel).
+
+    The bytes are compiled as they are, never imported: a ``.pyc`` beside the
+    file is never consulted.  With ``cache``, Numba caches the machine code
+    beside the file (the disk cache verifies those files too).
+    """
     module_name = "symjvp_kernel_" + os.path.basename(os.path.dirname(path))
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = types.ModuleType(module_name)
+    module.__file__ = path
+    exec(compile(source, path, "exec"), vars(module))
     sys.modules[module_name] = module
-    return _jit_both(vars(module), name, parallel, cache=True)
+    return _jit_both(vars(module), name, parallel, cache=cache)
 
 
 def compile_source(source, name, parallel):

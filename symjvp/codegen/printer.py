@@ -18,6 +18,10 @@ class NumbaPrinter(PythonCodePrinter):
     def __init__(self, settings=None):
         super().__init__(dict(settings or {}, fully_qualified_modules=True))
 
+    def _print_Integer(self, expr):
+        # Beyond int64 Numba cannot type the literal; NumPy computes with it as a float.
+        return repr(float(expr)) if abs(int(expr)) >= 2**63 else super()._print_Integer(expr)
+
     def _print_Float(self, expr):
         value = float(expr)
         if value != value:

@@ -77,15 +77,13 @@ class VMapped:
     def _trace(self, args):
         from ..trace.array import TracedArray
         from ..trace.functions import _dependence_of, as_node
-        from ..trace.tracer import _output_node
+        from ..trace.tracer import _output_node, output_values
 
         nodes = [as_node(a) for a in args]
         inner, replacements, size = self._per_point(nodes)
         deps = frozenset(_dependence_of(args))
         call_args = [TracedArray(n, deps) for n in inner]
-        result = self.func(*call_args)
-        is_tuple = isinstance(result, (tuple, list))
-        values = tuple(result) if is_tuple else (result,)
+        values, is_tuple = output_values(self.func(*call_args), self.func)
         outputs = [_output_node(v, self.func) for v in values]
         batched, flags = batch(outputs, replacements, size)
         wrapped = [TracedArray(n, deps) for n in self._finish(batched, flags, size)]
@@ -106,13 +104,12 @@ class VMapped:
     def jacobian_graph(self, inputs, wrt):
         """Blocks ``(batch,) + out_point.shape + in_point.shape``: one Jacobian per point."""
         from ..trace.array import TracedArray
-        from ..trace.tracer import _output_node
+        from ..trace.tracer import _output_node, output_values
 
         if self.out_axes not in (0, None):
             raise ArgumentError("the per-point Jacobian of a vmapped function needs out_axes=0")
         inner, replacements, size = self._per_point(list(inputs), [x.op.name for x in inputs])
-        result = self.func(*[TracedArray(n) for n in inner])
-        values = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+        values, _ = output_values(self.func(*[TracedArray(n) for n in inner]), self.func)
         point_graph = Graph(inner, [_output_node(v, self.func) for v in values])
         blocks = jacobian_graph(point_graph, wrt)
         outputs, flags = batch(blocks.outputs, replacements, size)

@@ -13,6 +13,7 @@ sum are one pass), and ``sympy.cse`` simplifies the whole body of a nest.
 import itertools
 import keyword
 import re
+import unicodedata
 import sys
 
 import numpy as np
@@ -26,7 +27,7 @@ from .per_point import lower_per_point
 from .kernel_ir import Buffer, Kernel, Nest, floordiv, imod, index_equal, loop_variable, opaque
 
 #: Names the generated code uses itself (``inv``: codegen/hoisting.py).
-_RESERVED = re.compile(r"^((i|r|t|acc|buf|out|const|table|inv)\d+|view\d+(_\d+)?)$")
+_RESERVED = re.compile(r"^((i|r|t|acc|buf|out|const|table|inv)\d+|view\d+(_\d+)?|fast_[a-z0-9]+|reassociable_add)$")
 _RESERVED_NAMES = {"np", "math", "prange", "numba", "range", "abs", "max", "min", "kernel"}
 
 
@@ -89,7 +90,12 @@ def input_names(graph):
 
 
 def _identifier(name, taken):
-    name = re.sub(r"\W", "_", name) or "arg"
+    """An ASCII identifier for a user's name that no other name and nothing generated can equal.
+
+    Python reads identifiers in NFKC form (``ｏｕｔ0`` is ``out0``, ``ﬁ`` is ``fi``),
+    so names are normalized before they are compared.
+    """
+    name = re.sub(r"[^0-9A-Za-z_]", "_", unicodedata.normalize("NFKC", name)) or "arg"
     if name[0].isdigit():
         name = "_" + name
     while keyword.iskeyword(name) or name in _RESERVED_NAMES or _RESERVED.match(name) or name in taken:

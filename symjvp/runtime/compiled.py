@@ -7,11 +7,14 @@ kind -- primal, jvp, vjp, jacobian -- and the gradient specialization that
 Hessians are made from.
 """
 
+import math
+import numbers
+import os
 from collections import OrderedDict
 
 import numpy as np
 
-from ..errors import ArgumentError, IndependentInputError, ShapeError, format_shape
+from ..errors import ArgumentError, DtypeError, IndependentInputError, ResultTooLargeError, ShapeError, format_shape
 from . import validate
 from .diskcache import DiskCache, digest
 from .fingerprint import fingerprint
@@ -37,8 +40,19 @@ class Spec:
     __slots__ = ("shape", "dtype")
 
     def __init__(self, shape, dtype="float64"):
-        self.shape = (int(shape),) if np.isscalar(shape) else tuple(int(d) for d in shape)
-        self.dtype = np.dtype(dtype)
+        dims = (shape,) if np.isscalar(shape) else tuple(shape)
+        for d in dims:
+            if isinstance(d, (bool, np.bool_)) or not isinstance(d, (numbers.Integral, np.integer)) or d < 0:
+                raise ArgumentError(
+                    f"Spec shape {dims!r}: every size must be a non-negative integer; got {d!r}"
+                )
+        self.shape = tuple(int(d) for d in dims)
+        if int(np.prod(self.shape, dtype=object)) >= 2**62:
+            raise ArgumentError(f"Spec shape {format_shape(self.shape)} has more elements than an array can hold")
+        try:
+            self.dtype = np.dtype(dtype)
+        except TypeError as exc:
+            raise DtypeError(f"Spec dtype {dtype!r} is not a NumPy dtype: {exc}") from None
 
     def __repr__(self):
         return f"Spec({self.shape}, dtype={self.dtype.name!r})"
@@ -126,6 +140,8 @@ class Specialization:
 
         graph = self._graphs.get(kind)
         if graph is None:
+            if kind == "jacobian":
+                self.check_dense_jacobian(allocating=False)
             graph = self._graphs[kind] = {
                 "primal": lambda: self.graph,
                 "jvp": lambda: jvp_graph(self.graph, self.wrt),
@@ -134,7 +150,24 @@ class Specialization:
             }[kind]()
         return graph
 
+    def check_dense_jacobian(self, allocating):
+        """A dense Jacobian too large to build (more elements than an index holds), or, to compute, to fit in memory."""
+        if self._jacobian_graph is not None:  # one small Jacobian per point (vmap)
+            return
+        in_sizes = [math.prod(self.signature[k][0]) for k in self.wrt]
+        out_sizes = [math.prod(shape) for shape, _ in self.out_specs]
+        elements = sum(o * i for o in out_sizes for i in in_sizes)
+        needed = elements * max(np.dtype(d).itemsize for _, d in self.out_specs)
+        if elements >= 2**62 or allocating and needed > _physical_memory():
+            raise ResultTooLargeError(
+                f"the dense Jacobian of {self.label} has {elements:,} elements ({needed / 2**30:,.1f} GiB), more than "
+                f"this machine's memory: take J·v with jvp or vᵀ·J with vjp, which never form J, "
+                "or look at its structure with k.sparsity()"
+            )
+
     def program(self, kind):
+        if kind == "jacobian" and kind not in self._programs:
+            self.check_dense_jacobian(allocating=True)
         program = self._programs.get(kind)
         if program is None:
             key = self._program_key(kind)
@@ -154,7 +187,7 @@ class Specialization:
         found = self.disk.load(self.disk.key(*key))
         if found is None:
             return None
-        meta, constants, path = found
+        meta, constants, path, source = found
         program = KernelProgram(
             meta["name"],
             meta["source"],
@@ -165,7 +198,7 @@ class Specialization:
             constants,
             meta["layout"],
         )
-        program.module_path, program.disk = path, self.disk
+        program.module_path, program.module_source, program.disk = path, source, self.disk
         return program
 
     def _new_program(self, kind, key):
@@ -177,7 +210,7 @@ class Specialization:
             meta = dict(program.metadata(), source=program.source)
             source = module_header(program.source) + program.source
             program.module_path = self.disk.store(self.disk.key(*key), source, meta, program.constants)
-            program.disk = self.disk
+            program.module_source, program.disk = source.encode(), self.disk
         return program
 
     def gradient(self):
@@ -231,10 +264,12 @@ class Compiled:
         for k, example in enumerate(example_inputs):
             if isinstance(example, Spec):
                 validate.check_dtype(np.empty(0, example.dtype), f"input {k} ({self.names[k]})", k in self.wrt)
-                specs.append((example.shape, example.dtype))
+                specs.append((example.shape, validate.kernel_dtype(example.dtype)))
             else:
-                array = validate.prepare_inputs([example], [self.names[k]], (0,) if k in self.wrt else ())[0]
-                specs.append((array.shape, array.dtype))
+                what = f"input {k} ({self.names[k]})"
+                array = validate.to_array(example, what)
+                validate.check_dtype(array, what, k in self.wrt)
+                specs.append((array.shape, validate.kernel_dtype(array.dtype)))
         self._specialize(tuple(specs))
 
     # ------------------------------------------------------------ specializations
@@ -561,6 +596,13 @@ class Compiled:
 
 
 _DISK = []
+
+
+def _physical_memory():
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 2**62
 
 
 def _disk_cache():

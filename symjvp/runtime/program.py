@@ -7,9 +7,41 @@ machine when there is one (no Numba import at all), or builds it, or else
 JIT-compiles with Numba.
 """
 
+import contextlib
+import logging
 import os
+import threading
 
 import numpy as np
+
+_log = logging.getLogger("symjvp")
+_reported = set()
+#: Numba's workqueue threading layer aborts the process when two threads run parallel kernels at once.
+_WORKQUEUE = threading.Lock()
+
+
+def report_once(message):
+    """Log a fault that only costs speed, once per process (never silently, never as an exception)."""
+    if message not in _reported:
+        _reported.add(message)
+        _log.warning("symjvp: %s", message)
+
+
+def _threading_layer():
+    try:
+        import numba
+
+        return numba.threading_layer()
+    except (ImportError, ValueError):
+        return None
+
+
+def _serialized(kernel):
+    def one_at_a_time(*arguments):
+        with _WORKQUEUE:
+            return kernel(*arguments)
+
+    return one_at_a_time
 
 
 class KernelProgram:
@@ -31,8 +63,9 @@ class KernelProgram:
         ]
         #: Scratch buffers of finished calls, for the next ones (``run``).
         self._scratch = []
-        #: Where the program lives in the disk cache (its kernel.py) and the cache itself.
+        #: Where the program lives in the disk cache (its kernel.py, and that file's verified bytes) and the cache.
         self.module_path = None
+        self.module_source = None
         self.disk = None
         self._fn = None
         self._numba = None
@@ -71,19 +104,45 @@ class KernelProgram:
         if self._fn is None:
             native = self._native()
             self.native = native is not None
-            self._fn = native or self._numba_kernels()[1]
+            self._fn = native or self._first_numba_call
         return self._fn
 
-    def _numba_kernels(self):
-        """(core, kernel) as Numba dispatchers."""
-        if self._numba is None:
+    def _numba_kernels(self, in_memory=False):
+        """(core, kernel) as Numba dispatchers, cached beside the entry's kernel.py unless ``in_memory``."""
+        if self._numba is None or in_memory:
             from ..codegen.numba_cpu import compile_file, compile_source
 
-            if self.module_path is not None:
-                self._numba = compile_file(self.module_path, self.name, self.parallel)
-            else:
+            self._numba = None
+            if self.module_path is not None and not in_memory:
+                try:
+                    self._numba = compile_file(self.module_path, self.module_source, self.name, self.parallel)
+                except (OSError, RuntimeError) as error:
+                    report_once(f"the cached kernel {self.name} could not be loaded ({error}); compiling it in memory")
+            if self._numba is None:
                 self._numba = compile_source(self.source, self.name, self.parallel)
         return self._numba
+
+    def _first_numba_call(self, *arguments):
+        """The first call compiles (or loads Numba's cache); then ``fn`` is the kernel itself.
+
+        A cache Numba cannot write (disk full) or read (the entry was removed
+        meanwhile) costs a compile in memory, with one warning.  Under Numba's
+        workqueue threading layer, which aborts the process when two threads
+        run parallel kernels at once, parallel kernels run one at a time.
+        """
+        try:
+            with _WORKQUEUE if self.parallel else contextlib.nullcontext():
+                result = self._numba_kernels()[1](*arguments)
+        except OSError as error:
+            report_once(f"Numba could not use its cache for {self.name} ({error}); compiling it in memory")
+            result = self._numba_kernels(in_memory=True)[1](*arguments)
+        kernel = self._numba[1]
+        if self.parallel and _threading_layer() == "workqueue":
+            kernel = _serialized(kernel)
+        self._fn = kernel
+        if self.disk is not None and self.module_path is not None:
+            self.disk.record(os.path.dirname(self.module_path))
+        return result
 
     def _native(self):
         """The cache entry's native library for this host, built first if missing; None where there can be none."""
@@ -95,19 +154,25 @@ class KernelProgram:
         if tag is None or not native.supported(self.layout):
             return None
         entry, name = os.path.dirname(self.module_path), native.library_name(tag)
-        try:
-            if self.disk.trusted(entry, name) is None:
-                # A core that needs Numba's runtime is marked once, so later processes do not retry.
-                if not native.buildable() or self.disk.trusted(entry, name + ".none") is not None:
-                    return None
+        # A library that cannot be built or loaded only costs speed (Numba runs the kernel): reported, not raised.
+        if self.disk.trusted(entry, name) is None:
+            # A core that cannot be native is marked once, so later processes do not retry.
+            if not native.buildable() or self.disk.trusted(entry, name + ".none") is not None:
+                return None
+            try:
                 data = self._built_library(entry)
-                if data is None:
-                    self.disk.attach(entry, name + ".none", b"")
-                    return None
-                if self.disk.attach(entry, name, data) is None:
-                    return None
+            except Exception as error:
+                report_once(f"no native library for {self.name}: {type(error).__name__}: {error}")
+                data = None
+            if data is None:
+                self.disk.attach(entry, name + ".none", b"")
+                return None
+            if self.disk.attach(entry, name, data) is None:
+                return None
+        try:
             return native.load(entry, tag)
-        except Exception:  # a library that cannot be built or loaded only costs speed: Numba runs the kernel
+        except Exception as error:
+            report_once(f"the native library of {self.name} could not be loaded: {type(error).__name__}: {error}")
             return None
 
     def _built_library(self, entry):
@@ -115,9 +180,11 @@ class KernelProgram:
         from ..codegen import builder, native, numba_cpu
 
         try:
-            return builder.build(self.module_path, self.name, self.layout, numba_cpu.FASTMATH)
+            return builder.build(self.module_path, self.module_source, self.name, self.layout, numba_cpu.FASTMATH)
         except RuntimeError:
-            return native.build(self._numba_kernels()[0], self.layout, entry)
+            # Compiled afresh, not from Numba's cache: a core loaded from there has no LLVM module to link.
+            core, _ = numba_cpu.compile_file(self.module_path, self.module_source, self.name, False, cache=False)
+            return native.build(core, self.layout, entry)
 
     def after_inputs(self, scratch=None):
         """What the kernel takes after the inputs: constants, then its buffers.

@@ -44,6 +44,17 @@ def check_dtype(array, what, differentiated):
         raise DtypeError(f"{what} has dtype {array.dtype}; use float32 or float64 (.astype(np.float64))")
     if kind not in "biuf":
         raise DtypeError(f"{what} has unsupported dtype {array.dtype}")
+    if kind == "f" and array.dtype.itemsize > 8:
+        raise DtypeError(
+            f"{what} has dtype {array.dtype}, which the kernels cannot compute in; "
+            "convert it with .astype(np.float64) if its extra precision may be dropped"
+        )
+
+
+def kernel_dtype(dtype):
+    """The dtype an input is computed in: float16 as float32 (exact; the kernels have no float16)."""
+    dtype = np.dtype(dtype)
+    return np.dtype(np.float32) if dtype == np.float16 else dtype
 
 
 def prepare_inputs(values, names, wrt):
@@ -51,7 +62,7 @@ def prepare_inputs(values, names, wrt):
     for k, (value, name) in enumerate(zip(values, names)):
         array = to_array(value, f"input {k} ({name})")
         check_dtype(array, f"input {k} ({name})", k in wrt)
-        arrays.append(array)
+        arrays.append(array.astype(kernel_dtype(array.dtype), copy=False))
     return arrays
 
 

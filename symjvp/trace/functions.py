@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import sympy as sp
 
-from ..errors import ShapeError, TraceError, UnsupportedOperationError, format_shape
+from ..errors import AxisError, ShapeError, TraceError, UnsupportedOperationError, format_shape
 from ..graph import build
 from ..graph import elementwise as E
 from ..graph.node import Node
@@ -234,7 +234,7 @@ def normalize_axis(axis, ndim, what="axis"):
         raise TypeError(f"{what} must be an integer, got {axis!r}")
     axis = int(axis)
     if not -ndim <= axis < max(ndim, 1):
-        raise np.exceptions.AxisError(axis, ndim)
+        raise AxisError(f"{what} {axis} is out of bounds for an array of dimension {ndim}{_where()}")
     return axis % ndim if ndim else 0
 
 

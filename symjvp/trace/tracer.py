@@ -25,6 +25,21 @@ def _output_node(value, func):
     )
 
 
+def output_values(result, func):
+    """(the outputs as a tuple, whether ``func`` returned several): one array or a tuple, as in torch."""
+    if isinstance(result, list):
+        name = getattr(func, "__name__", "the function")
+        raise TraceError(
+            f"{name} returned a list, but it must return an array or a tuple of arrays: return tuple(...) for "
+            "several outputs, or np.stack(...) for one array"
+        )
+    if isinstance(result, tuple):
+        if not result:
+            raise TraceError("the function returned an empty tuple; it must return at least one array")
+        return result, True
+    return (result,), False
+
+
 def trace(func, specs, names=None):
     """Call ``func`` once on traced arrays of ``specs`` = [(shape, dtype), ...].
 
@@ -34,10 +49,7 @@ def trace(func, specs, names=None):
     names = names or parameter_names(func, len(specs))
     inputs = [build.input_node(name, shape, dtype, position=k) for k, (name, (shape, dtype)) in enumerate(zip(names, specs))]
     result = func(*[TracedArray(x, frozenset({k})) for k, x in enumerate(inputs)])
-    is_tuple = isinstance(result, (tuple, list))
-    values = tuple(result) if is_tuple else (result,)
-    if is_tuple and not values:
-        raise TraceError("the function returned an empty tuple; it must return at least one array")
+    values, is_tuple = output_values(result, func)
     outputs = [_output_node(v, func) for v in values]
     dependence = [frozenset(dependence_of([v])) for v in values]
     return Graph(inputs, outputs), is_tuple, dependence
