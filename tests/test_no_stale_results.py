@@ -147,3 +147,24 @@ def test_a_retrace_that_builds_the_same_graph_reuses_the_kernels(monkeypatch):
     assert len(calls) == 4, "a changed captured list must be traced again"
     assert len(built) <= 1, "the same graph must not be compiled again"
     np.testing.assert_allclose(jv, 2 * np.cos(np.ones(3)))
+
+
+def test_a_function_traced_again_and_again_adds_no_disk_entry_per_call(tmp_path, monkeypatch):
+    from symjvp.runtime import compiled
+
+    monkeypatch.setenv("SYMJVP_CACHE_DIR", str(tmp_path))
+    compiled.reset_disk_cache()
+    calls = []
+
+    def counted(x):
+        calls.append(1)
+        return np.cos(x) * 3 - 0.375
+
+    try:
+        symjvp.jvp(counted, np.ones(3), np.ones(3))
+        entries = set(tmp_path.glob("*/*"))
+        for _ in range(5):
+            symjvp.jvp(counted, np.ones(3), np.ones(3))
+        assert len(calls) == 6 and set(tmp_path.glob("*/*")) == entries
+    finally:
+        compiled.reset_disk_cache()

@@ -24,6 +24,8 @@ from .program import KernelProgram
 #: compiled function whose trace gives the same graph; the least recently used are dropped first.
 PROGRAM_CACHE_SIZE = 512
 _PROGRAMS = OrderedDict()
+#: Digests of the graphs this process has traced (see Specialization).
+_DESCRIBED = set()
 
 
 def depends_on(outputs, inputs):
@@ -83,8 +85,11 @@ class Specialization:
         meta = self._load_meta()
         if meta is None:
             meta = self._describe()
-            if disk is not None:
+            # A graph this process already described under another key comes from a function whose key
+            # changes with state the graph does not read (a captured call counter): one entry is enough.
+            if disk is not None and meta["digest"] not in _DESCRIBED:
                 disk.store(self._key("meta"), "", meta, [])
+            _DESCRIBED.add(meta["digest"])
         self.out_specs = [(tuple(shape), np.dtype(dtype)) for shape, dtype in meta["out_specs"]]
         self.is_tuple_output = meta["is_tuple"]
         #: For each output, the positions of the inputs it depends on.
