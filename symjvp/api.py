@@ -7,22 +7,36 @@ costs a dictionary lookup and the kernel.
 """
 
 from collections import OrderedDict
+from typing import Callable, Optional, Tuple, Union
 
-from .runtime.compiled import Compiled
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .runtime.compiled import Compiled, Spec
 from .runtime.fingerprint import fingerprint
-from .runtime.validate import as_tuple, parameter_names, prepare_inputs
+from .runtime.validate import as_tuple, check_arity, parameter_names, prepare_inputs
+
+#: One array, or a tuple of arrays (one per argument of the function).
+Arrays = Union[ArrayLike, Tuple[ArrayLike, ...]]
+#: What the functions return: one array, or a tuple of arrays (one per output).
+Results = Union[np.ndarray, Tuple[np.ndarray, ...]]
 
 #: Compiled functions kept by the functional API (least recently used dropped first).
 CACHE_SIZE = 256
 _cache = OrderedDict()
 
 
-def compile(func, *example_inputs, wrt=None, target="cpu"):
+def compile(
+    func: Callable,
+    *example_inputs: Union[ArrayLike, Spec],
+    wrt: Union[None, int, Tuple[int, ...]] = None,
+    target: str = "cpu",
+) -> Compiled:
     """Compile ``func`` for inputs like ``example_inputs`` (arrays or ``symjvp.Spec``)."""
     return Compiled(func, *example_inputs, wrt=wrt, target=target)
 
 
-def _compiled(func, values):
+def _compiled(func, values, given=None):
     key = fingerprint(func)
     if key is not None:
         key = (key, len(values))
@@ -30,6 +44,7 @@ def _compiled(func, values):
         if found is not None:
             _cache.move_to_end(key)
             return found
+    check_arity(func, len(values), given)
     arrays = prepare_inputs(values, parameter_names(func, len(values)), range(len(values)))
     compiled = Compiled(func, *arrays, _fingerprint=key[0] if key is not None else None)
     if key is not None:
@@ -44,40 +59,48 @@ def clear_cache():
     _cache.clear()
 
 
-def jvp(func, inputs, v=None, *, strict=False):
+def jvp(
+    func: Callable, inputs: Arrays, v: Optional[Arrays] = None, *, strict: bool = False
+) -> Tuple[Results, Results]:
     """(func(*inputs), J·v): ``v`` shaped like ``inputs``, the result like the output."""
     values, single = as_tuple(inputs)
-    return _compiled(func, values).jvp(values, v, strict=strict, _single=single)
+    return _compiled(func, values, inputs)._jvp(values, v, strict, single)
 
 
-def vjp(func, inputs, v=None, *, strict=False):
+def vjp(
+    func: Callable, inputs: Arrays, v: Optional[Arrays] = None, *, strict: bool = False
+) -> Tuple[Results, Results]:
     """(func(*inputs), vᵀ·J): ``v`` shaped like the output, the result like ``inputs``."""
     values, single = as_tuple(inputs)
-    return _compiled(func, values).vjp(values, v, strict=strict, _single=single)
+    return _compiled(func, values, inputs)._vjp(values, v, strict, single)
 
 
-def jacobian(func, inputs, *, strict=False):
+def jacobian(func: Callable, inputs: Arrays, *, strict: bool = False) -> Results:
     """J with shape ``out.shape + in.shape`` (tuples over outputs, then over inputs)."""
     values, single = as_tuple(inputs)
-    return _compiled(func, values).jacobian(values, strict=strict, _single=single)
+    return _compiled(func, values, inputs)._jacobian(values, strict, single)
 
 
-def hessian(func, inputs, *, strict=False):
+def hessian(func: Callable, inputs: Arrays, *, strict: bool = False) -> Results:
     """The Hessian of a function with one output element: ``in.shape + in.shape``."""
     values, single = as_tuple(inputs)
-    return _compiled(func, values).hessian(values, strict=strict, _single=single)
+    return _compiled(func, values, inputs)._hessian(values, strict, single)
 
 
-def hvp(func, inputs, v=None, *, strict=False):
+def hvp(
+    func: Callable, inputs: Arrays, v: Optional[Arrays] = None, *, strict: bool = False
+) -> Tuple[Results, Results]:
     """(func(*inputs), H·v) for a function with one output element."""
     values, single = as_tuple(inputs)
-    return _compiled(func, values).hvp(values, v, strict=strict, _single=single)
+    return _compiled(func, values, inputs)._hvp(values, v, strict, single)
 
 
-def vhp(func, inputs, v=None, *, strict=False):
+def vhp(
+    func: Callable, inputs: Arrays, v: Optional[Arrays] = None, *, strict: bool = False
+) -> Tuple[Results, Results]:
     """(func(*inputs), vᵀ·H) for a function with one output element."""
     values, single = as_tuple(inputs)
-    return _compiled(func, values).vhp(values, v, strict=strict, _single=single)
+    return _compiled(func, values, inputs)._vhp(values, v, strict, single)
 
 
 def vmap(func, in_axes=0, out_axes=0):

@@ -89,6 +89,7 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="python -m symjvp",
         description="Explain the Jacobian, J·v and vᵀ·J of a NumPy function, with symjvp.",
+        epilog="python -m symjvp cache [--older-than DAYS] [--max-bytes N] [--clear] shows and prunes the disk cache.",
     )
     parser.add_argument("target", help='module:function, path/to/file.py:function, or "lambda x: ..."')
     parser.add_argument("--shape", action="append", default=[], help="shape of one input, e.g. 3,2 (repeat per input)")
@@ -99,7 +100,32 @@ def build_parser():
     return parser
 
 
+def cache_main(argv):
+    """``python -m symjvp cache``: show the disk cache; prune it by age or size; clear it."""
+    parser = argparse.ArgumentParser(prog="python -m symjvp cache", description=cache_main.__doc__)
+    parser.add_argument("--older-than", type=float, metavar="DAYS", help="remove entries unused for DAYS days")
+    parser.add_argument("--max-bytes", type=int, help="remove the least recently used entries down to this size")
+    parser.add_argument("--clear", action="store_true", help="remove every entry")
+    args = parser.parse_args(argv)
+    from .runtime.diskcache import DiskCache, default_directory
+
+    cache = DiskCache.open()
+    if cache is None:
+        print(f"python -m symjvp cache: no usable disk cache ({default_directory()!r})", file=sys.stderr)
+        return 2
+    if args.clear or args.older_than is not None or args.max_bytes is not None:
+        removed, freed = cache.prune(0 if args.clear else args.max_bytes, args.older_than)
+        print(f"removed {removed} entries, {freed / 2**20:.1f} MiB")
+    entries = cache.entries()
+    total = sum(size for _, size, _ in entries)
+    print(f"{cache.root}: {len(entries)} entries, {total / 2**20:.1f} MiB")
+    return 0
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["cache"]:
+        return cache_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         func = load_target(args.target)

@@ -372,3 +372,65 @@ def test_after_repeated_calls_another_shape_gets_its_own_kernel(warm_rates_kerne
     np.testing.assert_array_equal(longer[:, :3], _quadratic_rates_jacobian([1.0, 2.0, 3.0]))
     np.testing.assert_array_equal(longer[:, 3], 0.0)
     np.testing.assert_array_equal(warm_rates_kernel.jacobian(np.ones(3)), _quadratic_rates_jacobian([1, 1, 1]))
+
+
+# ---------------------------------------------------------------- the public surface
+
+
+def test_public_methods_take_no_private_parameters_and_explain_v():
+    import inspect
+
+    k = symjvp.compile(lambda x: x * 2, np.ones(2))
+    for name in ("jvp", "vjp", "jacobian", "hessian", "hvp", "vhp"):
+        signature = inspect.signature(getattr(k, name))
+        assert not any(p.startswith("_") for p in signature.parameters), (name, signature)
+        assert getattr(k, name).__doc__, name
+    assert "shaped like the output" in k.vjp.__doc__ and "shaped like the differentiated inputs" in k.jvp.__doc__
+
+
+def test_the_repr_shows_the_signature_and_the_kernels_built():
+    k = symjvp.compile(lambda x, w: (x @ w).sum(), np.ones((3, 2)), np.ones(2), wrt=1)
+    assert "x: (3, 2) float64, w: (2,) float64" in repr(k) and "nothing yet" in repr(k)
+    k.jvp((np.ones((3, 2)), np.ones(2)), np.ones(2))
+    assert "built: jvp" in repr(k)
+
+
+def test_the_package_declares_its_type_hints():
+    import pathlib
+
+    assert (pathlib.Path(symjvp.__file__).parent / "py.typed").exists()
+
+
+@pytest.mark.parametrize("inputs", [np.ones(2), [np.ones(2), np.ones(2)]], ids=["one array", "a list"])
+def test_too_few_inputs_is_an_argument_error_showing_the_tuple_to_pass(inputs):
+    with pytest.raises(symjvp.ArgumentError, match=r"tuple \(x, y\)"):
+        symjvp.jvp(lambda x, y: x * y, inputs, np.ones(2))
+
+
+def test_the_cache_command_shows_prunes_and_clears(tmp_path, monkeypatch, capsys):
+    from symjvp.cli import main
+    from symjvp.runtime import compiled
+
+    monkeypatch.setenv("SYMJVP_CACHE_DIR", str(tmp_path))
+    compiled.reset_disk_cache()
+    try:
+        symjvp.jvp(lambda x: np.sin(x) * 0.625, np.ones(2), np.ones(2))
+        assert main(["cache"]) == 0 and " 0 entries" not in capsys.readouterr().out
+        assert main(["cache", "--older-than", "1"]) == 0 and "removed 0 entries" in capsys.readouterr().out
+        assert main(["cache", "--clear"]) == 0 and capsys.readouterr().out.endswith(" 0 entries, 0.0 MiB\n")
+    finally:
+        compiled.reset_disk_cache()
+
+
+def test_a_long_compile_says_what_it_is_doing_on_stderr_unless_silenced(tmp_path):
+    import subprocess
+    import sys
+
+    script = "import numpy as np, symjvp; symjvp.jvp(lambda x: np.sin(x) * 1.25, np.ones(2), np.ones(2))"
+
+    def stderr(verbose):
+        env = dict(__import__("os").environ, SYMJVP_CACHE_DIR=str(tmp_path / verbose), SYMJVP_VERBOSE=verbose)
+        return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env).stderr
+
+    assert "symjvp: lowering and printing the jvp kernel of <lambda>(x: (2,) float64)" in stderr("1")
+    assert "symjvp:" not in stderr("0")

@@ -272,7 +272,7 @@ def test_control_characters_in_a_function_name_stay_in_a_comment():
     [
         (["--wrt", "a"], "cannot read --wrt"),
         (["--shape", "0"], "axis 1 is out of bounds"),
-        (["--shape", "3,2", "--shape", "2"], "calling the function failed"),
+        (["--shape", "3,2", "--shape", "2"], "cannot be called with 2 input(s)"),
         (["--shape", "a"], "cannot read shape"),
     ],
 )

@@ -48,7 +48,7 @@ MARKER = "planted code ran"
 
 
 def run_child(cache, *, script=CHILD, env=(), limit_file_size=None, timeout=300):
-    environment = dict(os.environ, SYMJVP_CACHE_DIR=str(cache), **dict(env))
+    environment = dict(os.environ, SYMJVP_CACHE_DIR=str(cache), SYMJVP_VERBOSE="0", **dict(env))
 
     def limit():
         if limit_file_size is not None:

@@ -29,6 +29,8 @@ import os
 import numpy as np
 
 from numba import njit, types
+
+from . import special
 from numba.extending import intrinsic
 
 _LN2_HI = 6.93147180369123816490e-01  # ln 2 with trailing zero bits, so k * _LN2_HI is exact
@@ -295,6 +297,10 @@ def fast_cos(x):
     return _sin_of_quadrant(x, 1)
 
 
+fast_digamma = njit(error_model="numpy", cache=False)(special.digamma)
+fast_trigamma = njit(error_model="numpy", cache=False)(special.trigamma)
+
+
 @njit(fastmath={"reassoc"}, error_model="numpy", cache=False)
 def reassociable_add(total, term):
     """A reduction's running sum: the one addition LLVM may reorder, so the loop vectorizes."""
@@ -303,6 +309,8 @@ def reassociable_add(total, term):
 
 #: What the generated kernels may call (their module header imports these).
 INLINE = ("fast_exp", "fast_log", "fast_sigmoid", "fast_tanh", "fast_sin", "fast_cos", "reassociable_add")
+#: Also callable from kernels, but left as calls (too large to inline).
+CALLED = ("fast_digamma", "fast_trigamma")
 
 
 def _inline_into_callers(function):
@@ -371,7 +379,8 @@ def _cache_in_symjvps_cache_directory():
 
 
 def _dispatchers():
-    return [v for v in globals().values() if getattr(v, "py_func", None) is not None and v.py_func.__module__ == __name__]
+    modules = (__name__, special.__name__)
+    return [v for v in globals().values() if getattr(v, "py_func", None) is not None and v.py_func.__module__ in modules]
 
 
 def _cache_nothing():

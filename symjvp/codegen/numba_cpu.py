@@ -189,6 +189,6 @@ def compile_source(source, name, parallel):
     from . import fastmath
 
     namespace = {"np": np, "math": math, "prange": numba.prange}
-    namespace.update({name: getattr(fastmath, name) for name in fastmath.INLINE})
+    namespace.update({name: getattr(fastmath, name) for name in fastmath.INLINE + fastmath.CALLED})
     exec(compile(source, filename, "exec"), namespace)
     return _jit_both(namespace, name, parallel, cache=False)

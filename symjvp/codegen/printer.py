@@ -124,6 +124,20 @@ class NumbaPrinter(PythonCodePrinter):
             return f"(1/({self._print(base ** -exponent)}))"
         return super()._print_Pow(expr, rational=rational)
 
+    def _print_loggamma(self, expr):
+        return f"math.lgamma({self._print(expr.args[0])})"
+
+    def _print_polygamma(self, expr):
+        order, x = expr.args
+        if order not in (0, 1):
+            from ..errors import UnsupportedOperationError
+
+            raise UnsupportedOperationError(
+                f"polygamma({order}, x), the derivative of order {int(order) + 1} of gammaln, is not supported; "
+                "digamma and its first derivative are"
+            )
+        return f"fast_{'digamma' if order == 0 else 'trigamma'}({self._print(x)})"
+
     def _print_exp2(self, expr):
         return f"(2.0**({self._print(expr.args[0])}))"
 

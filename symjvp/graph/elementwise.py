@@ -5,6 +5,8 @@ reference lambdifies it, and every derivative is ``sympy.diff`` of it.
 Adding a function is one line in ``UNARY`` or ``BINARY``.
 """
 
+import math
+
 import numpy as np
 import sympy as sp
 from sympy.codegen.cfunctions import Cbrt as cbrt, exp2, expm1, log1p, log2, log10
@@ -42,8 +44,22 @@ def _numpy_sigmoid(x):
         return 1.0 / (1.0 + np.exp(-x))
 
 
+def _polygamma(n, x):
+    from ..codegen import special
+
+    if n not in (0, 1):
+        raise NotImplementedError(f"polygamma({n}, x)")
+    return np.vectorize(special.digamma if n == 0 else special.trigamma, otypes=[float])(x)
+
+
 #: Functions of SymPy formulas that NumPy reference evaluation must be told about.
-NUMPY_FUNCTIONS = {"sigmoid": _numpy_sigmoid}
+NUMPY_FUNCTIONS = {
+    "sigmoid": _numpy_sigmoid,
+    "erf": np.vectorize(math.erf, otypes=[float]),
+    "erfc": np.vectorize(math.erfc, otypes=[float]),
+    "loggamma": np.vectorize(lambda x: math.lgamma(x) if x > 0 or x != math.floor(x) else math.inf, otypes=[float]),
+    "polygamma": _polygamma,
+}
 
 
 #: name -> formula of one placeholder.
@@ -81,6 +97,10 @@ UNARY = {
     "rad2deg": lambda a: a * 180 / sp.pi,
     "floor": sp.floor,
     "ceil": sp.ceiling,
+    "erf": sp.erf,
+    "erfc": sp.erfc,
+    "gammaln": sp.loggamma,
+    "digamma": lambda a: sp.polygamma(0, a),
 }
 
 #: name -> formula of two placeholders.
@@ -138,6 +158,9 @@ ALIASES = {
     "mod": "remainder",
     "clamp_min": "maximum",
     "clamp_max": "minimum",
+    "expit": "sigmoid",
+    "psi": "digamma",
+    "lgamma": "gammaln",
 }
 
 

@@ -338,6 +338,8 @@ class _Lowering:
             source.append(_clamp(floordiv(offset, stride), n))
         inside = sp.And(*conditions)
         value = self.element(x, Index(x.shape, multi=source))
+        if node.dtype == np.bool_:
+            return sp.And(inside, value)
         return sp.Piecewise((value, inside), (0, True))
 
     def _concat(self, node, index):

@@ -15,7 +15,7 @@ from collections import OrderedDict
 import numpy as np
 
 from ..errors import ArgumentError, DtypeError, IndependentInputError, ResultTooLargeError, ShapeError, format_shape
-from . import validate
+from . import progress, validate
 from .diskcache import DiskCache, digest
 from .fingerprint import fingerprint
 from .program import KernelProgram
@@ -131,7 +131,8 @@ class Specialization:
                 from ..codegen import builder
 
                 builder.start()  # Numba loads in a helper process while this one traces (codegen/builder.py)
-            self._graph, self._is_tuple, self._dependence = self._trace_graph()
+            with progress.stage(f"tracing {self.label}"):
+                self._graph, self._is_tuple, self._dependence = self._trace_graph()
         return self._graph, self._is_tuple, self._dependence
 
     @property
@@ -208,7 +209,10 @@ class Specialization:
 
     def _new_program(self, kind, key):
         header = f"symjvp {kind} kernel of {self.label}"
-        program = KernelProgram.from_graph(self.graph_for(kind), f"{kind}_kernel", header)
+        with progress.stage(f"deriving the {kind} graph of {self.label}"):
+            graph = self.graph_for(kind)
+        with progress.stage(f"lowering and printing the {kind} kernel of {self.label}"):
+            program = KernelProgram.from_graph(graph, f"{kind}_kernel", header)
         if self.disk is not None:
             from ..codegen.numba_cpu import module_header
 
@@ -254,6 +258,7 @@ class Compiled:
             raise ArgumentError(f"target={target!r} is not available; use target='cpu'")
         if not example_inputs:
             raise ArgumentError("compile needs one example input (an array or a symjvp.Spec) per argument of func")
+        validate.check_arity(func, len(example_inputs))
         self.func = func
         self.target = target
         self.n_inputs = len(example_inputs)
@@ -394,7 +399,7 @@ class Compiled:
         self._remember("primal", spec, arrays, not spec.is_tuple_output)
         return result
 
-    def jvp(self, inputs, v=None, *, strict=False, _single=None):
+    def _jvp(self, inputs, v, strict, _single):
         spec, arrays = self._inputs(inputs)
         single = self._wrt_single if _single is None else _single
         expected = [(arrays[k].shape, arrays[k].dtype) for k in self.wrt]
@@ -416,7 +421,7 @@ class Compiled:
         n = len(spec.out_specs)
         return self._outputs(spec, results[:n]), self._outputs(spec, results[n:])
 
-    def vjp(self, inputs, v=None, *, strict=False, _single=None):
+    def _vjp(self, inputs, v, strict, _single):
         spec, arrays = self._inputs(inputs)
         single = self._wrt_single if _single is None else _single
         expected = self._output_specs(spec)
@@ -438,7 +443,7 @@ class Compiled:
         n = len(spec.out_specs)
         return self._outputs(spec, results[:n]), self._per_wrt(results[n:], single)
 
-    def jacobian(self, inputs, *, strict=False, _single=None):
+    def _jacobian(self, inputs, strict, _single):
         thin = self._thin.get("jacobian")
         if thin is not None and not strict and _single is None:
             result = thin(inputs)
@@ -460,7 +465,7 @@ class Compiled:
 
     # ------------------------------------------------------------ second order
 
-    def hessian(self, inputs, *, strict=False, _single=None):
+    def _hessian(self, inputs, strict, _single):
         spec, arrays = self._inputs(inputs)
         single = self._wrt_single if _single is None else _single
         gradient = spec.gradient()
@@ -469,7 +474,7 @@ class Compiled:
         blocks = gradient.program("jacobian")(_contiguous(arrays))
         return self._blocks(gradient, blocks, single, not single)
 
-    def hvp(self, inputs, v=None, *, strict=False, _single=None, _kind="hvp"):
+    def _hvp(self, inputs, v, strict, _single, _kind="hvp"):
         spec, arrays = self._inputs(inputs)
         single = self._wrt_single if _single is None else _single
         gradient = spec.gradient()
@@ -488,8 +493,51 @@ class Compiled:
         n = len(gradient.out_specs)
         return self._outputs(spec, value), self._per_wrt(results[n:], single)
 
-    def vhp(self, inputs, v=None, *, strict=False, _single=None):
-        return self.hvp(inputs, v, strict=strict, _single=_single, _kind="vhp")
+    def _vhp(self, inputs, v, strict, _single):
+        return self._hvp(inputs, v, strict, _single, _kind="vhp")
+
+    # ------------------------------------------------------------ the public products
+    # ``_single`` above is the functional API's structure (None: called on this object, use ``wrt``).
+
+    def jvp(self, inputs, v=None, *, strict=False):
+        """``(func(*inputs), J·v)``: the output and its directional derivative along ``v``.
+
+        ``inputs``: one array, or a tuple with one array per argument of func.
+        ``v``: shaped like the differentiated inputs -- one array when ``wrt``
+        is None with one input or an int, else a tuple.  J·v comes back shaped
+        like the output (a tuple for tuple outputs).  Flattened, J has shape
+        (output size, input size) and J·v is ``J @ v.ravel()``.  ``strict``:
+        raise ``IndependentInputError`` if an input affects no output (else zeros).
+        """
+        return self._jvp(inputs, v, strict, None)
+
+    def vjp(self, inputs, v=None, *, strict=False):
+        """``(func(*inputs), vᵀ·J)``: the output and the cotangent ``v`` pulled back to the inputs.
+
+        ``v``: shaped like the output (a tuple for tuple outputs); the result is
+        shaped like the differentiated inputs.  Flattened, it is ``v.ravel() @ J``:
+        the gradient of ``sum(v * func(*inputs))``.
+        """
+        return self._vjp(inputs, v, strict, None)
+
+    def jacobian(self, inputs, *, strict=False):
+        """J, of shape ``out.shape + in.shape`` (tuples over outputs, then over differentiated inputs).
+
+        ``strict``: raise ``IndependentInputError`` for an (output, input) pair that does not depend.
+        """
+        return self._jacobian(inputs, strict, None)
+
+    def hessian(self, inputs, *, strict=False):
+        """The Hessian of a function with one output element: shape ``in.shape + in.shape``."""
+        return self._hessian(inputs, strict, None)
+
+    def hvp(self, inputs, v=None, *, strict=False):
+        """``(func(*inputs), H·v)`` for a function with one output element; ``v`` shaped like the inputs."""
+        return self._hvp(inputs, v, strict, None)
+
+    def vhp(self, inputs, v=None, *, strict=False):
+        """``(func(*inputs), vᵀ·H)`` for a function with one output element; ``v`` shaped like the inputs."""
+        return self._vhp(inputs, v, strict, None)
 
     # ------------------------------------------------------------ checks
 
@@ -597,7 +645,12 @@ class Compiled:
         return self._default.program(kind).source
 
     def __repr__(self):
-        return f"<symjvp.Compiled {self.__name__}, wrt={self.wrt}, target={self.target!r}>"
+        """The function, its parameters, each compiled signature and the kinds of kernel built for it."""
+        signatures = "; ".join(
+            f"{spec.label} built: {', '.join(sorted(spec._programs)) or 'nothing yet'}"
+            for spec in self._specializations.values()
+        )
+        return f"<symjvp.Compiled {signatures}, wrt={self.wrt}, target={self.target!r}>"
 
 
 _DISK = []

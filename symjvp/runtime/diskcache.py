@@ -141,6 +141,10 @@ def _trusted_mode(info):
     return ours and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
+def _directories(path):
+    return sorted(e.path for e in os.scandir(path) if e.is_dir(follow_symlinks=False))
+
+
 def _safe_directory(path):
     """A real directory (not a symlink), ours and not writable by others: the cache holds code that gets run."""
     info = os.lstat(path)
@@ -246,6 +250,8 @@ class DiskCache:
         except (OSError, ValueError, json.JSONDecodeError):
             self._discard(path)
             return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # when it was last used, for pruning the least recently used first
         return path, contents
 
     def _prune_numba_cache(self, entry, listed):
@@ -371,8 +377,41 @@ class DiskCache:
         found = self._verified(key)
         return found[0] if found else None
 
+    def entries(self):
+        """[(path, bytes, last used)] of every entry, least recently used first."""
+        found = []
+        for shard in _directories(self.root):
+            for entry in _directories(shard):
+                if os.path.basename(entry).startswith(".tmp-"):
+                    continue
+                size = 0
+                for folder, _, files in os.walk(entry):
+                    size += sum(os.lstat(os.path.join(folder, name)).st_size for name in files)
+                found.append((entry, size, os.lstat(entry).st_mtime))
+        return sorted(found, key=lambda e: e[2])
+
+    def prune(self, max_bytes=None, older_than_days=None):
+        """Delete entries unused for ``older_than_days``, then the least recently used until at most ``max_bytes``.
+
+        Returns (entries removed, bytes freed).  An entry in use by another
+        process is safe to remove: it was read whole when it was verified.
+        """
+        entries = self.entries()
+        total = sum(size for _, size, _ in entries)
+        cutoff = time.time() - 86400.0 * older_than_days if older_than_days is not None else None
+        removed = freed = 0
+        for path, size, used in entries:
+            if (cutoff is None or used >= cutoff) and (max_bytes is None or total - freed <= max_bytes):
+                continue
+            self._discard(path)
+            removed, freed = removed + 1, freed + size
+        return removed, freed
+
     def remove_stale_staging(self):
-        """Remove the staging directories and files of processes that died (at most once an hour)."""
+        """Remove the staging directories and files of processes that died (at most once an hour).
+
+        Also keeps the cache within ``SYMJVP_CACHE_MAX_BYTES`` when that is set.
+        """
         marker = os.path.join(self.root, ".cleaned")
         now = time.time()
         try:
@@ -383,16 +422,18 @@ class DiskCache:
         try:
             with open(marker, "w"):
                 pass
-            for shard in os.scandir(self.root):
-                if not shard.is_dir(follow_symlinks=False):
-                    continue
-                places = [shard.path] + [e.path for e in os.scandir(shard.path) if e.is_dir(follow_symlinks=False)]
-                for place in places:
+            limit = os.environ.get("SYMJVP_CACHE_MAX_BYTES")
+            if limit:
+                self.prune(max_bytes=int(limit))
+            for shard in _directories(self.root):
+                for place in [shard] + _directories(shard):
                     for item in os.scandir(place):
-                        if item.name.startswith(".tmp-") and now - item.stat(follow_symlinks=False).st_mtime > STALE_STAGING_SECONDS:
-                            if item.is_dir(follow_symlinks=False):
-                                shutil.rmtree(item.path, ignore_errors=True)
-                            else:
-                                os.unlink(item.path)
-        except OSError:
+                        age = now - item.stat(follow_symlinks=False).st_mtime
+                        if not item.name.startswith(".tmp-") or age <= STALE_STAGING_SECONDS:
+                            continue
+                        if item.is_dir(follow_symlinks=False):
+                            shutil.rmtree(item.path, ignore_errors=True)
+                        else:
+                            os.unlink(item.path)
+        except (OSError, ValueError):
             pass

@@ -14,6 +14,8 @@ import threading
 
 import numpy as np
 
+from . import progress
+
 _log = logging.getLogger("symjvp")
 _reported = set()
 #: Numba's workqueue threading layer aborts the process when two threads run parallel kernels at once.
@@ -88,6 +90,11 @@ class KernelProgram:
         present = [out is not None for out in graph.outputs]
         return cls(name, kernel_source(ir), ir.parallel, specs, present, copies, constants, native.layout(ir))
 
+    def __str__(self):
+        """What the kernel computes, from its header: ``jvp kernel of f(x: (3,) float64)``."""
+        first = self.source.split("\n", 1)[0]
+        return first[len("# symjvp ") :] if first.startswith("# symjvp ") else self.name
+
     def metadata(self):
         return {
             "name": self.name,
@@ -131,7 +138,7 @@ class KernelProgram:
         run parallel kernels at once, parallel kernels run one at a time.
         """
         try:
-            with _WORKQUEUE if self.parallel else contextlib.nullcontext():
+            with _WORKQUEUE if self.parallel else contextlib.nullcontext(), progress.stage(f"compiling the {self}"):
                 result = self._numba_kernels()[1](*arguments)
         except OSError as error:
             report_once(f"Numba could not use its cache for {self.name} ({error}); compiling it in memory")
@@ -160,7 +167,8 @@ class KernelProgram:
             if not native.buildable() or self.disk.trusted(entry, name + ".none") is not None:
                 return None
             try:
-                data = self._built_library(entry)
+                with progress.stage(f"building the native library of the {self}"):
+                    data = self._built_library(entry)
             except Exception as error:
                 report_once(f"no native library for {self.name}: {type(error).__name__}: {error}")
                 data = None

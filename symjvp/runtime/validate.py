@@ -165,6 +165,28 @@ def normalize_wrt(wrt, count):
     return tuple(normalized), single
 
 
+def check_arity(func, count, given=None):
+    """``func`` can be called with ``count`` positional arrays, or an ``ArgumentError`` that shows the call to make."""
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return
+    try:
+        signature.bind(*range(count))
+    except TypeError:
+        positional = [
+            p.name
+            for p in signature.parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+        ]
+        name = getattr(func, "__name__", "the function")
+        expected = f"({', '.join(positional)}{',' if len(positional) == 1 else ''})"
+        hint = " (a list is one array: pass several inputs as a tuple)" if isinstance(given, list) else ""
+        raise ArgumentError(
+            f"{name}{signature} cannot be called with {count} input(s){hint}; pass inputs as the tuple {expected}"
+        ) from None
+
+
 def parameter_names(func, count):
     """Distinct names for the first ``count`` positional arguments (``*args`` are numbered).
 

@@ -13,7 +13,7 @@ import numpy as np
 from ..errors import TraceError
 from ..graph import elementwise as E
 from . import functions as F
-from .indexing import getitem
+from .indexing import getitem, setitem
 
 
 def _needs_value(what, advice):
@@ -48,14 +48,27 @@ def _method(function):
     return method
 
 
+def _ufunc_spelling(ufunc):
+    """How the user wrote the ufunc: ``np.ldexp``, or ``scipy.special.ndtri`` for SciPy's."""
+    if getattr(np, ufunc.__name__, None) is ufunc:
+        return f"np.{ufunc.__name__}"
+    special = __import__("sys").modules.get("scipy.special")
+    if special is not None and getattr(special, ufunc.__name__, None) is ufunc:
+        return f"scipy.special.{ufunc.__name__}"
+    return f"the ufunc {ufunc.__name__}"
+
+
 class TracedArray:
-    __slots__ = ("node", "deps")
+    __slots__ = ("node", "deps", "owned")
     __array_priority__ = 1000
 
-    def __init__(self, node, deps=frozenset()):
+    def __init__(self, node, deps=frozenset(), owned=False):
         self.node = node
         #: The positions of the function's inputs this value was computed from.
         self.deps = deps
+        #: Made by the function itself (``np.zeros_like``, ``x.copy()``, ...): in-place assignment into it
+        #: is traced as a new value.  An input, or a view of one, stays immutable.
+        self.owned = owned
 
     # ------------------------------------------------------------ attributes
 
@@ -139,10 +152,22 @@ class TracedArray:
         return out
 
     def __setitem__(self, key, value):
-        raise TraceError(
-            "In-place assignment (x[...] = value) cannot be traced: arrays are immutable values here. "
-            f"Build a new array instead, with np.where(mask, value, x) or np.concatenate{F._where()}"
-        )
+        """``x[key] = value`` on an array the function made: ``x`` becomes the updated value.
+
+        The graph stays functional (the update is a new node); the Python
+        object is rebound, so every name for it sees the change, as in NumPy.
+        A view (``v = x[1:]``) is a new array here, so assigning into one is
+        refused rather than silently leaving ``x`` unchanged.
+        """
+        if not self.owned:
+            raise TraceError(
+                "In-place assignment (x[...] = value) into an input of the function or into a view (a slice, "
+                "a reshape) cannot be traced. Assign into an array the function creates -- y = x.copy(), "
+                "np.zeros_like(x), np.empty_like(x), np.full_like(x, v) -- or build the value with np.where(mask, "
+                f"value, x) or np.concatenate{F._where()}"
+            )
+        self.node = setitem(self.node, key, value)
+        self.deps = self.deps | frozenset(F._dependence_of([value]))
 
     # ------------------------------------------------------------ NumPy protocols
 
@@ -162,8 +187,8 @@ class TracedArray:
         if ufunc.__name__ in F.UFUNC_FUNCTIONS:
             return F.UFUNC_FUNCTIONS[ufunc.__name__](*inputs)
         if E.lookup(ufunc.__name__) is None:
-            raise F.unsupported(f"np.{ufunc.__name__}")
-        result = F.elementwise(ufunc.__name__, *inputs)
+            raise F.unsupported(_ufunc_spelling(ufunc))
+        result = F.elementwise(ufunc.__name__, *inputs, ufunc=ufunc)
         dtype = kwargs.get("dtype")
         return F.astype(result, dtype) if dtype is not None else result
 
@@ -291,7 +316,7 @@ class TracedArray:
         return F.astype(self, dtype, **kwargs)
 
     def copy(self, *args, **kwargs):
-        return self
+        return F.copy(self)
 
     cumsum = _method(F.cumsum)
     diagonal = _method(F.diagonal)

@@ -205,14 +205,15 @@ def _check_float(dtype, name):
 
 
 @tracked
-def elementwise(name, *operands):
+def elementwise(name, *operands, ufunc=None):
+    """``name`` (an entry of graph/elementwise.py) on the operands; ``ufunc`` the one called, for its dtype rule."""
     found = E.lookup(name)
     if found is None:
         raise unsupported(f"np.{name}")
     canonical, arity, fn, logical = found
     if len(operands) != arity:
         raise TypeError(f"{name} takes {arity} operand(s), {len(operands)} given")
-    ufunc = getattr(np, canonical, None)
+    ufunc = ufunc or getattr(np, canonical, None) or np.exp  # SciPy's special functions: NumPy's float rule
     if canonical == "sigmoid":
         dtype = result_dtype(np.exp, *operands)
     elif canonical == "relu":
@@ -799,14 +800,30 @@ def astype(x, dtype, copy=True, **kwargs):
     return wrap(build.ew(E.A[0], node, dtype=dtype))
 
 
+def owned(traced):
+    """``traced`` as an array the function made, so that it may be assigned into."""
+    traced.owned = True
+    return traced
+
+
 @tracked
 def full_like(x, fill_value, dtype=None, **kwargs):
     node = as_node(x)
-    return wrap(build.fill(fill_value, node.shape, dtype or node.dtype))
+    if kwargs.get("shape") is not None:
+        raise unsupported("full_like(..., shape=...)", "Use np.full_like of an array of that shape.")
+    if is_traced(fill_value):
+        return owned(wrap(build.broadcast_to(as_node(fill_value), node.shape)))
+    return owned(wrap(build.fill(fill_value, node.shape, dtype or node.dtype)))
 
 
 @tracked
 def zeros_like(x, dtype=None, **kwargs):
+    return full_like(x, 0, dtype)
+
+
+@tracked
+def empty_like(x, dtype=None, **kwargs):
+    """Zeros: what is read before it is written is unspecified in NumPy, and 0 here."""
     return full_like(x, 0, dtype)
 
 
@@ -817,7 +834,7 @@ def ones_like(x, dtype=None, **kwargs):
 
 @tracked
 def copy(x, *args, **kwargs):
-    return wrap(as_node(x))
+    return owned(wrap(as_node(x)))
 
 
 def shape(x):
@@ -964,6 +981,7 @@ FUNCTIONS = {
     np.clip: clip,
     np.linalg.norm: norm,
     np.zeros_like: zeros_like,
+    np.empty_like: empty_like,
     np.ones_like: ones_like,
     np.full_like: full_like,
     np.copy: copy,

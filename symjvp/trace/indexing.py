@@ -10,9 +10,11 @@ dummy, so bounds errors and result shapes are exactly NumPy's.
 import numbers
 
 import numpy as np
+import sympy as sp
 
-from ..errors import TraceError
+from ..errors import ShapeError, TraceError, format_shape
 from ..graph import build
+from ..graph import elementwise as E
 from .functions import _where, is_traced, unsupported, wrap
 
 
@@ -52,15 +54,8 @@ def _normalize_key(key, ndim):
     return items
 
 
-def getitem(x, key):
-    node = x.node
-    items = _normalize_key(key, node.ndim)
-    expected = np.broadcast_to(np.empty((), dtype=np.int8), node.shape)[tuple(items)].shape
-    is_array = [isinstance(i, np.ndarray) for i in items]
-    advanced = any(is_array)
-    if advanced and any(i is None for i in items):
-        raise unsupported("mixing None (np.newaxis) with integer-array indexing")
-
+def _basic_region(node, items):
+    """(starts, steps, lengths) of the region a basic key selects, before integer axes are dropped."""
     starts, steps, lengths = [], [], []
     axis = 0
     for item in items:
@@ -73,7 +68,7 @@ def getitem(x, key):
             starts.append(start if length else 0)
             steps.append(step if length else 1)
             lengths.append(length)
-        elif isinstance(item, (numbers.Integral, np.integer)) and not advanced:
+        elif isinstance(item, (numbers.Integral, np.integer)):
             starts.append(int(item) % n)
             steps.append(1)
             lengths.append(1)
@@ -82,10 +77,64 @@ def getitem(x, key):
             steps.append(1)
             lengths.append(n)
         axis += 1
-    sliced = build.slice_(node, starts, steps, lengths)
-    if not advanced:
-        return wrap(build.reshape(sliced, expected))
-    return wrap(_advanced(sliced, [i for i in items if i is not None], expected))
+    return starts, steps, lengths
+
+
+def getitem(x, key):
+    node = x.node
+    items = _normalize_key(key, node.ndim)
+    expected = np.broadcast_to(np.empty((), dtype=np.int8), node.shape)[tuple(items)].shape
+    is_array = [isinstance(i, np.ndarray) for i in items]
+    advanced = any(is_array)
+    if advanced and any(i is None for i in items):
+        raise unsupported("mixing None (np.newaxis) with integer-array indexing")
+    if advanced:
+        whole = [i if isinstance(i, (slice, type(None))) else slice(None) for i in items]
+        sliced = build.slice_(node, *_basic_region(node, whole))
+        return wrap(_advanced(sliced, [i for i in items if i is not None], expected))
+    sliced = build.slice_(node, *_basic_region(node, items))
+    return wrap(build.reshape(sliced, expected))
+
+
+def setitem(node, key, value):
+    """The node of ``x`` after ``x[key] = value``: a new value, since graphs are immutable.
+
+    Basic keys (ints, slices, ``...``) and a constant boolean mask of the
+    whole array are supported; the value is broadcast to the selection and
+    cast to ``x``'s dtype, as NumPy does.
+    """
+    from .functions import as_node
+
+    value_node = as_node(value)
+    if value_node.dtype != node.dtype:
+        value_node = build.ew(E.A[0], value_node, dtype=node.dtype)
+    if isinstance(key, np.ndarray) and key.dtype == np.bool_ and key.shape == node.shape:
+        mask = build.constant(key)
+        return build.ew(sp.Piecewise((E.A[1], E.C[0]), (E.A[2], True)), mask, value_node, node, dtype=node.dtype)
+    items = _normalize_key(key, node.ndim)
+    if any(isinstance(i, np.ndarray) for i in items) or any(i is None for i in items):
+        raise unsupported(
+            "assignment through an index array",
+            "Assign through slices, a boolean mask of the whole array, or build the array with np.where.",
+        )
+    selected = np.broadcast_to(np.empty((), dtype=np.int8), node.shape)[tuple(items)].shape
+    try:
+        broadcast = build.broadcast_to(value_node, np.broadcast_shapes(value_node.shape, selected))
+    except ValueError:
+        raise ShapeError(
+            f"could not broadcast a value of shape {format_shape(value_node.shape)} into the selection of shape "
+            f"{format_shape(selected)}{_where()}"
+        ) from None
+    if broadcast.shape != selected:
+        raise ShapeError(
+            f"could not broadcast a value of shape {format_shape(value_node.shape)} into the selection of shape "
+            f"{format_shape(selected)}{_where()}"
+        )
+    starts, steps, lengths = _basic_region(node, items)
+    region = build.reshape(broadcast, lengths)
+    placed = build.embed(region, starts, steps, node.shape)
+    inside = build.embed(build.fill(True, lengths, np.bool_), starts, steps, node.shape)
+    return build.ew(sp.Piecewise((E.A[1], E.C[0]), (E.A[2], True)), inside, placed, node, dtype=node.dtype)
 
 
 def _advanced(node, items, expected):
