@@ -17,8 +17,17 @@ PARALLEL_MIN_OPERATIONS = 1 << 20
 #: Nests of at most this many iterations become straight-line code: the indices are
 #: numbers, so structural zeros vanish and CSE sees the whole local computation.
 UNROLL_MAX_TRIPS = 64
-#: ... as long as the unrolled code stays under this many operations (CSE time grows fast).
+#: ... as long as the unrolled code stays under this many operations (CSE time grows fast) ...
 UNROLL_MAX_OPERATIONS = 3000
+#: ... where a nest whose elements all have the same code (no index test to fold away) counts as long
+#: as this many trips allow: it gains nothing from unrolling but the loop's few cycles.
+UNROLL_PLAIN_TRIPS = 4
+#: ... and the whole kernel's unrolled code under this many: LLVM's time grows faster than the size of
+#: one function, so a program of many small steps (an integrator's) keeps its loops.
+UNROLL_KERNEL_OPERATIONS = 6000
+#: ... where an inline transcendental (codegen/fastmath.py) counts as what LLVM takes to compile it
+#: (~0.1 s each): 64 unrolled sin/exp pairs took 5 s, the same loop 0.1 s; 48 unrolled tanh 5.6 s.
+INLINE_COSTS = (("cos", 1000), ("exp", 300), ("log", 300), ("sigmoid", 350), ("sin", 1000), ("tanh", 400))
 #: Buffers of at least this many bytes are allocated by the caller with NumPy, which asks Linux
 #: for transparent huge pages; Numba's own allocation of a 32 MB output costs
 #: thousands of 4 KiB page faults, several times the arithmetic of a fused kernel.

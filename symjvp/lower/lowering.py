@@ -104,6 +104,17 @@ def _identifier(name, taken):
     return name
 
 
+def _weighted_operations(expressions):
+    """SymPy's operation count, an inline transcendental counted at its size (tuning.INLINE_COSTS)."""
+    costs = {name.upper(): cost for name, cost in tuning.INLINE_COSTS}
+    total = 0
+    for expression in expressions:
+        for op, count in sp.count_ops(expression, visual=True).as_coefficients_dict().items():
+            if str(op) not in ("0", "1"):
+                total += int(count) * costs.get(str(op), 1)
+    return total
+
+
 def _reduced_terms(node):
     """How many terms each element of a reduction combines (0 for other ops)."""
     op = node.op
@@ -125,6 +136,7 @@ class _Lowering:
         self.order = graph.nodes()
         self.memo = {}
         self.operations_of = {}
+        self.unroll_budget = tuning.UNROLL_KERNEL_OPERATIONS
         self.opaque_tags = itertools.count()
         self.roll_origin = {}
         self.arguments = []
@@ -426,17 +438,33 @@ class _Lowering:
         return variables, [(v, n) for v, n in zip(variables, extents) if n != 1]
 
     def _body_operations(self, shape, members):
-        """Operations in one iteration of a map nest over ``shape`` (to bound unrolling)."""
+        """Operations in one iteration of a map nest over ``shape``, and whether unrolling could simplify it.
+
+        Unrolled, an element whose value depends on its index through a test
+        (an identity's 0 or 1, a boundary, a concatenation) loses the test and
+        often most of its arithmetic; one that does not is the same code
+        written out ``trips`` times, which only costs compile time.
+        """
         variables, _ = self._loops("i", shape)
         index = Index(shape, multi=variables)
-        return sum(sp.count_ops(self.compute(node, index)) for node in members) + 1
+        values = [self.compute(node, index) for node in members]
+        simplifies = any(value.has(sp.Piecewise) for value in values)
+        operations = _weighted_operations(values) + 1
+        return operations if simplifies else max(operations, tuning.UNROLL_MAX_OPERATIONS // tuning.UNROLL_PLAIN_TRIPS)
+
+    def _may_unroll(self, trips, operations):
+        """Within the per-nest limits and what is left of the kernel's budget, which this then spends."""
+        cost = trips * operations
+        if trips > tuning.UNROLL_MAX_TRIPS or cost > min(tuning.UNROLL_MAX_OPERATIONS, self.unroll_budget):
+            return False
+        self.unroll_budget -= cost
+        return True
 
     def _unrolled_length(self, shape, members):
         """How many trailing axes of ``shape`` to unroll (0: keep every loop)."""
         operations = self._body_operations(shape, members)
-        for p in range(len(shape) + 1):
-            trips = int(np.prod(shape[p:], dtype=np.int64))
-            if trips <= tuning.UNROLL_MAX_TRIPS and trips * operations <= tuning.UNROLL_MAX_OPERATIONS:
+        for p in range(len(shape)):
+            if self._may_unroll(int(np.prod(shape[p:], dtype=np.int64)), operations):
                 return len(shape) - p
         return 0
 
@@ -481,7 +509,10 @@ class _Lowering:
 
     def _reduce_nest(self, shape, reduced_sizes, members, element_members=()):
         trips = int(np.prod(shape, dtype=np.int64)) * int(np.prod(reduced_sizes, dtype=np.int64))
-        if trips <= tuning.UNROLL_MAX_TRIPS:
+        out_vars, outer = self._loops("i", shape)
+        in_vars, inner = self._loops("r", reduced_sizes)
+        terms = [self._reduction_term(node, out_vars, in_vars) for node in members]
+        if self._may_unroll(trips, _weighted_operations(terms)):
             combine = {"sum": sp.Add, "max": sp.Max, "min": sp.Min}
             values, targets = [], []
             for out_multi in np.ndindex(*shape):
@@ -493,11 +524,8 @@ class _Lowering:
             assignments, reduced = self._cse(values)
             stores = [(name, flat, value, False) for (name, flat), value in zip(targets, reduced)]
             return Nest(outer=[], assignments=assignments, stores=stores, comment="unrolled")
-        out_vars, outer = self._loops("i", shape)
-        in_vars, inner = self._loops("r", reduced_sizes)
-        terms, accumulators = [], []
+        accumulators = []
         for node in members:
-            terms.append(self._reduction_term(node, out_vars, in_vars))
             kind = node.op.kind if isinstance(node.op, ops.Extremum) else "sum"
             accumulators.append((sp.Symbol(f"acc{self.accumulator_count}"), kind))
             self.accumulator_count += 1
