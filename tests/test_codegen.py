@@ -121,7 +121,7 @@ def _stencils(u):
 
 
 def test_split_and_unsplit_kernels_agree(monkeypatch):
-    u, v = np.random.default_rng(3).random((2, 60))
+    u, v = np.random.default_rng(3).random((2, 120))  # longer than an unrolled nest
     split = symjvp.Compiled(_stencils, u, disk_cache=False)
     assert "interior" in split.source("jvp") and "interior" in split.source("vjp")
     monkeypatch.setattr(tuning, "SPLIT_MIN_TRIPS", 10**9)

@@ -13,8 +13,8 @@ sum are one pass), and ``sympy.cse`` simplifies the whole body of a nest.
 import itertools
 import keyword
 import re
-import unicodedata
 import sys
+import unicodedata
 
 import numpy as np
 import sympy as sp
@@ -104,15 +104,34 @@ def _identifier(name, taken):
     return name
 
 
+def _operation_counts(expressions):
+    """{operation (``Add``, ``exp``, ...): how often} in ``expressions``, each distinct subexpression once.
+
+    That is the code CSE leaves.  SymPy's ``count_ops`` walks the expression
+    tree instead, which doubles with every reuse of a value: an integrator's
+    steps made it take minutes.  Indices and negations are not counted.
+    """
+    counts, seen, stack = {}, set(), list(expressions)
+    while stack:
+        expression = stack.pop()
+        if expression.is_Atom or isinstance(expression, sp.Indexed) or expression in seen:
+            continue
+        seen.add(expression)
+        stack.extend(expression.args)
+        name = type(expression).__name__
+        if name == "Mul" and expression.args[0] == -1:
+            arity = len(expression.args) - 2
+        else:
+            arity = len(expression.args) - 1 if name in ("Add", "Mul", "Max", "Min", "And", "Or") else 1
+        if arity > 0:
+            counts[name] = counts.get(name, 0) + arity
+    return counts
+
+
 def _weighted_operations(expressions):
-    """SymPy's operation count, an inline transcendental counted at its size (tuning.INLINE_COSTS)."""
-    costs = {name.upper(): cost for name, cost in tuning.INLINE_COSTS}
-    total = 0
-    for expression in expressions:
-        for op, count in sp.count_ops(expression, visual=True).as_coefficients_dict().items():
-            if str(op) not in ("0", "1"):
-                total += int(count) * costs.get(str(op), 1)
-    return total
+    """The operation count, an inline transcendental counted at its size (tuning.INLINE_COSTS)."""
+    costs = dict(tuning.INLINE_COSTS)
+    return sum(count * costs.get(op, 1) for op, count in _operation_counts(expressions).items())
 
 
 def _reduced_terms(node):
@@ -135,7 +154,6 @@ class _Lowering:
         self.graph = graph
         self.order = graph.nodes()
         self.memo = {}
-        self.operations_of = {}
         self.unroll_budget = tuning.UNROLL_KERNEL_OPERATIONS
         self.opaque_tags = itertools.count()
         self.roll_origin = {}
@@ -271,13 +289,6 @@ class _Lowering:
             return self.element(x, Index(x.shape, multi=source))
         raise AssertionError(f"{type(op).__name__} has no inline element rule")
 
-    def _operations(self, value):
-        found = self.operations_of.get(value)
-        if found is None:
-            # Negations do not count: SymPy moves signs around (-(-a)*b is a*b), which IEEE does exactly.
-            counts = sp.count_ops(value, visual=True).as_coefficients_dict()
-            found = self.operations_of[value] = int(sum(c for op, c in counts.items() if str(op) not in ("NEG", "1", "0")))
-        return found
 
     def _composed(self, formula, inputs, placeholders, values):
         """``formula`` of the operand values, as IEEE arithmetic computes it.
@@ -296,8 +307,9 @@ class _Lowering:
             formula = formula.xreplace({p: v for p, v in zip(placeholders, values) if v.is_Number})
             rest = [(p, v) for p, v in zip(placeholders, values) if not v.is_Number]
             plain = formula.xreplace(dict(rest))
-            written = self._operations(formula) + sum(formula.count(p) * self._operations(v) for p, v in rest)
-            if self._operations(plain) >= written:
+            with sp.evaluate(False):
+                written = formula.xreplace(dict(rest))
+            if _weighted_operations([plain]) >= _weighted_operations([written]):
                 return plain
         kept = [opaque(v, next(self.opaque_tags)) if is_number else v for v, is_number in zip(values, numeric)]
         return formula.xreplace(dict(zip(placeholders, kept)))
@@ -438,12 +450,13 @@ class _Lowering:
         return variables, [(v, n) for v, n in zip(variables, extents) if n != 1]
 
     def _body_operations(self, shape, members):
-        """Operations in one iteration of a map nest over ``shape``, and whether unrolling could simplify it.
+        """Operations in one iteration of a map nest over ``shape``, as the unrolling budget counts them.
 
         Unrolled, an element whose value depends on its index through a test
         (an identity's 0 or 1, a boundary, a concatenation) loses the test and
         often most of its arithmetic; one that does not is the same code
-        written out ``trips`` times, which only costs compile time.
+        written out ``trips`` times, which only costs compile time, so it
+        counts as heavy enough to unroll only ``tuning.UNROLL_PLAIN_TRIPS`` times.
         """
         variables, _ = self._loops("i", shape)
         index = Index(shape, multi=variables)

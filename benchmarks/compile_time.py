@@ -1,0 +1,177 @@
+"""The first call: symjvp against jax.jit, each in a fresh process with nothing compiled.
+
+    python benchmarks/compile_time.py [--quick] [--timeout SECONDS] [--markdown FILE]
+
+Every row runs in a new interpreter: symjvp with an empty kernel cache (only
+the entry of symjvp's own compiled helpers, made once per installation, is
+copied in), JAX with its compilation cache off.  The time is the first call,
+inputs ready, result on the host.  JAX is a peer, not a dependency: without it
+the JAX column is empty.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+
+PRELUDE = """
+import time, numpy as np
+rng = np.random.default_rng(0)
+"""
+
+MODELS = {
+    "exp_reducer": """
+def f(x):
+    return xp.exp(x).sum(axis=1)
+args = (rng.random((2000, 2000)),)
+tangent = (np.ones((2000, 2000)),)
+""",
+    "mlp": """
+W1, W2, W3 = rng.standard_normal((100, 100)) / 10, rng.standard_normal((100, 100)) / 10, rng.standard_normal((100, 1)) / 10
+def f(x):
+    h = xp.tanh(x @ W1)
+    h = xp.tanh(h @ W2)
+    return ((h @ W3) ** 2).sum()
+args = (rng.standard_normal((64, 100)),)
+tangent = (np.ones((64, 100)),)
+""",
+    "mass_action": """
+S = rng.integers(-1, 2, (N, 2 * N)).astype(float)
+R = (rng.random((2 * N, N)) < 2.0 / N).astype(float)
+def f(y):
+    return S @ (xp.exp(xp.log(y + 1.0) @ R.T) * 0.5)
+args = (rng.random(N),)
+tangent = (np.ones(N),)
+""",
+    "sin_exp": """
+def f(x):
+    return xp.sin(x) * 1.5 + xp.exp(-x)
+args = (rng.random(N),)
+tangent = (np.ones(N),)
+""",
+    "rosenbrock": """
+def f(x):
+    return (100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2).sum()
+args = (rng.random(50),)
+tangent = (np.ones(50),)
+""",
+    "rk4": """
+K = rng.uniform(0.1, 1.0, (10, 10)) / 10
+def rhs(y, k):
+    return k * (K @ y) - y * y * 0.1
+def f(y0, k):
+    y, h = y0, 0.01
+    for _ in range(N):
+        k1 = rhs(y, k); k2 = rhs(y + h / 2 * k1, k); k3 = rhs(y + h / 2 * k2, k); k4 = rhs(y + h * k3, k)
+        y = y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+    return y
+args = (np.ones(10), np.ones(10))
+tangent = (np.ones(10), np.ones(10))
+""",
+}
+
+SYMJVP = """
+import symjvp
+xp = np
+{model}
+t = time.perf_counter()
+{call}
+print(time.perf_counter() - t)
+"""
+SYMJVP_CALLS = {
+    "jvp": "symjvp.jvp(f, args if len(args) > 1 else args[0], tangent if len(args) > 1 else tangent[0])",
+    "vjp": "symjvp.vjp(f, args if len(args) > 1 else args[0], np.ones(np.shape(f(*args))))",
+    "jacobian": "symjvp.jacobian(f, args[0])",
+    "hessian": "symjvp.hessian(f, args[0])",
+}
+
+JAX = """
+import jax
+jax.config.update("jax_enable_x64", True)
+import jax.numpy as xp
+{model}
+t = time.perf_counter()
+{call}
+print(time.perf_counter() - t)
+"""
+JAX_CALLS = {
+    "jvp": "jax.block_until_ready(jax.jit(lambda a, t: jax.jvp(f, a, t))(args, tangent))",
+    "vjp": "out, pull = jax.vjp(f, *args); jax.block_until_ready(jax.jit(lambda *a: jax.vjp(f, *a)[1](xp.ones_like(f(*a))))(*args))",
+    "jacobian": "jax.block_until_ready(jax.jit(jax.jacfwd(f))(*args))",
+    "hessian": "jax.block_until_ready(jax.jit(jax.hessian(f))(*args))",
+}
+
+ROWS = (
+    [("seed exp_reducer (2000, 2000)", "exp_reducer", None, "jvp"), ("MLP 3x100 tanh, loss gradient", "mlp", None, "vjp")]
+    + [("MLP 3x100 tanh, jvp", "mlp", None, "jvp")]
+    + [(f"mass action, {n} species, Jacobian", "mass_action", n, "jacobian") for n in (20, 100, 400)]
+    + [(f"sin(x)*c + exp(-x), n = {n}", "sin_exp", n, "jvp") for n in [4**k for k in range(11)]]
+    + [("Rosenbrock, 50 parameters, Hessian", "rosenbrock", None, "hessian")]
+    + [(f"RK4, 10 species, {n} steps, {kind}", "rk4", n, kind) for n in (10, 100) for kind in ("jvp", "vjp")]
+)
+QUICK = {"seed exp_reducer (2000, 2000)", "MLP 3x100 tanh, jvp", "mass action, 20 species, Jacobian",
+         "sin(x)*c + exp(-x), n = 1", "sin(x)*c + exp(-x), n = 64", "RK4, 10 species, 10 steps, jvp"}
+
+
+def helper_cache_template():
+    """A cache directory holding only the entry of symjvp's compiled helpers (made once per installation)."""
+    template = tempfile.mkdtemp(prefix="symjvp-helpers-")
+    env = dict(os.environ, SYMJVP_CACHE_DIR=template, SYMJVP_VERBOSE="0")
+    subprocess.run([sys.executable, "-c", "import symjvp.codegen.fastmath"], env=env, check=True)
+    return template
+
+
+def first_call(template, model, n, call, timeout, env_extra):
+    source = textwrap.dedent(PRELUDE) + template.format(model=f"N = {n}\n" + MODELS[model], call=call)
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, SYMJVP_VERBOSE="0", JAX_ENABLE_COMPILATION_CACHE="false", **env_extra(cache))
+        try:
+            done = subprocess.run([sys.executable, "-c", source], capture_output=True, text=True, env=env, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return f"> {timeout:.0f}"
+        if done.returncode != 0:
+            return "failed: " + done.stderr.strip().splitlines()[-1][:80]
+        return float(done.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a few rows only")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds a first call may take")
+    parser.add_argument("--markdown", help="also write the table to this file")
+    args = parser.parse_args()
+    try:
+        import jax  # noqa: F401
+
+        has_jax = True
+    except ImportError:
+        has_jax = False
+    helpers = helper_cache_template()
+
+    def symjvp_env(cache):
+        shutil.rmtree(cache)
+        shutil.copytree(helpers, cache)
+        return {"SYMJVP_CACHE_DIR": cache}
+
+    lines = ["| first call | symjvp (s) | jax.jit (s) | ratio |", "|---|---|---|---|"]
+    print(lines[0])
+    for name, model, n, kind in ROWS:
+        if args.quick and name not in QUICK:
+            continue
+        ours = first_call(SYMJVP, model, n, SYMJVP_CALLS[kind], args.timeout, symjvp_env)
+        theirs = first_call(JAX, model, n, JAX_CALLS[kind], args.timeout, lambda cache: {}) if has_jax else None
+        ratio = f"{ours / theirs:.1f}x" if isinstance(ours, float) and isinstance(theirs, float) else ""
+        fmt = lambda v: f"{v:.2f}" if isinstance(v, float) else (v or "")  # noqa: E731
+        lines.append(f"| {name} | {fmt(ours)} | {fmt(theirs)} | {ratio} |")
+        print(lines[-1], flush=True)
+    shutil.rmtree(helpers, ignore_errors=True)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
