@@ -111,13 +111,8 @@ def _operation_counts(expressions):
     tree instead, which doubles with every reuse of a value: an integrator's
     steps made it take minutes.  Indices and negations are not counted.
     """
-    counts, seen, stack = {}, set(), list(expressions)
-    while stack:
-        expression = stack.pop()
-        if expression.is_Atom or isinstance(expression, sp.Indexed) or expression in seen:
-            continue
-        seen.add(expression)
-        stack.extend(expression.args)
+    counts = {}
+    for expression in _distinct_subexpressions(expressions):
         name = type(expression).__name__
         if name == "Mul" and expression.args[0] == -1:
             arity = len(expression.args) - 2
@@ -126,6 +121,18 @@ def _operation_counts(expressions):
         if arity > 0:
             counts[name] = counts.get(name, 0) + arity
     return counts
+
+
+def _distinct_subexpressions(expressions):
+    """Each compound subexpression once (not walking into indices): linear in the size of the DAG."""
+    seen, stack = set(), list(expressions)
+    while stack:
+        expression = stack.pop()
+        if expression.is_Atom or isinstance(expression, sp.Indexed) or expression in seen:
+            continue
+        seen.add(expression)
+        stack.extend(expression.args)
+        yield expression
 
 
 def _weighted_operations(expressions):
@@ -449,22 +456,6 @@ class _Lowering:
         variables = [loop_variable(f"{prefix}{k}") if n != 1 else sp.S.Zero for k, n in enumerate(extents)]
         return variables, [(v, n) for v, n in zip(variables, extents) if n != 1]
 
-    def _body_operations(self, shape, members):
-        """Operations in one iteration of a map nest over ``shape``, as the unrolling budget counts them.
-
-        Unrolled, an element whose value depends on its index through a test
-        (an identity's 0 or 1, a boundary, a concatenation) loses the test and
-        often most of its arithmetic; one that does not is the same code
-        written out ``trips`` times, which only costs compile time, so it
-        counts as heavy enough to unroll only ``tuning.UNROLL_PLAIN_TRIPS`` times.
-        """
-        variables, _ = self._loops("i", shape)
-        index = Index(shape, multi=variables)
-        values = [self.compute(node, index) for node in members]
-        simplifies = any(value.has(sp.Piecewise) for value in values)
-        operations = _weighted_operations(values) + 1
-        return operations if simplifies else max(operations, tuning.UNROLL_MAX_OPERATIONS // tuning.UNROLL_PLAIN_TRIPS)
-
     def _may_unroll(self, trips, operations):
         """Within the per-nest limits and what is left of the kernel's budget, which this then spends."""
         cost = trips * operations
@@ -474,10 +465,29 @@ class _Lowering:
         return True
 
     def _unrolled_length(self, shape, members):
-        """How many trailing axes of ``shape`` to unroll (0: keep every loop)."""
-        operations = self._body_operations(shape, members)
+        """How many trailing axes of ``shape`` to unroll (0: keep every loop).
+
+        Unrolled, an element whose value depends on its index through a test
+        (an identity's 0 or 1, a boundary, a concatenation) loses the test and
+        often most of its arithmetic -- if the test reads only the unrolled
+        indices.  Otherwise the same code is written out ``trips`` times, which
+        only costs compile time: such a nest counts as heavy enough to unroll
+        only ``tuning.UNROLL_PLAIN_TRIPS`` times.
+        """
+        variables, _ = self._loops("i", shape)
+        index = Index(shape, multi=variables)
+        values = [self.compute(node, index) for node in members]
+        operations = _weighted_operations(values) + 1
+        tests = [
+            frozenset().union(*(condition.free_symbols for _, condition in e.args))
+            for e in _distinct_subexpressions(values)
+            if isinstance(e, sp.Piecewise)
+        ]
+        plain = max(operations, tuning.UNROLL_MAX_OPERATIONS // tuning.UNROLL_PLAIN_TRIPS)
         for p in range(len(shape)):
-            if self._may_unroll(int(np.prod(shape[p:], dtype=np.int64)), operations):
+            kept = set(variables[:p])
+            folds = any(test and not test & kept for test in tests)
+            if self._may_unroll(int(np.prod(shape[p:], dtype=np.int64)), operations if folds else plain):
                 return len(shape) - p
         return 0
 
