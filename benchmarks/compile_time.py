@@ -1,6 +1,6 @@
 """The first call: symjvp against jax.jit, each in a fresh process with nothing compiled.
 
-    python benchmarks/compile_time.py [--quick] [--timeout SECONDS] [--markdown FILE]
+    python benchmarks/compile_time.py [--quick] [--only TEXT] [--timeout SECONDS] [--markdown FILE]
 
 Every row runs in a new interpreter: symjvp with an empty kernel cache (only
 the entry of symjvp's own compiled helpers, made once per installation, is
@@ -142,6 +142,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="a few rows only")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds a first call may take")
     parser.add_argument("--markdown", help="also write the table to this file")
+    parser.add_argument("--only", help="rows whose name contains this text")
     args = parser.parse_args()
     try:
         import jax  # noqa: F401
@@ -159,7 +160,7 @@ def main():
     lines = ["| first call | symjvp (s) | jax.jit (s) | ratio |", "|---|---|---|---|"]
     print(lines[0])
     for name, model, n, kind in ROWS:
-        if args.quick and name not in QUICK:
+        if args.quick and name not in QUICK or args.only and args.only not in name:
             continue
         ours = first_call(SYMJVP, model, n, SYMJVP_CALLS[kind], args.timeout, symjvp_env)
         theirs = first_call(JAX, model, n, JAX_CALLS[kind], args.timeout, lambda cache: {}) if has_jax else None
