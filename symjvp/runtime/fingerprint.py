@@ -178,7 +178,7 @@ class _Keyer:
         scope = func.__globals__
         referenced = tuple(
             (name, self.value(scope[name], names, depth + 1))
-            for name in sorted(_global_names(code))
+            for name in sorted(names)
             if name in scope
         )
         return (
@@ -198,14 +198,6 @@ def _class_names(cls):
         if not (name.startswith("__") and name.endswith("__"))
         or isinstance(value, (types.FunctionType, staticmethod, classmethod, property))
     ]
-
-
-def _global_names(code):
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= _global_names(const)
-    return names
 
 
 def fingerprint(func):
