@@ -73,14 +73,14 @@ tangent = (np.ones(10), np.ones(10))
 """,
 }
 
-SYMJVP = """
-import symjvp
-xp = np
+FIRST_CALL = """
+{imports}
 {model}
 t = time.perf_counter()
 {call}
 print(time.perf_counter() - t)
 """
+SYMJVP = FIRST_CALL.replace("{imports}", "import symjvp\nxp = np")
 SYMJVP_CALLS = {
     "jvp": "symjvp.jvp(f, args if len(args) > 1 else args[0], tangent if len(args) > 1 else tangent[0])",
     "vjp": "symjvp.vjp(f, args if len(args) > 1 else args[0], np.ones(np.shape(f(*args))))",
@@ -88,15 +88,7 @@ SYMJVP_CALLS = {
     "hessian": "symjvp.hessian(f, args[0])",
 }
 
-JAX = """
-import jax
-jax.config.update("jax_enable_x64", True)
-import jax.numpy as xp
-{model}
-t = time.perf_counter()
-{call}
-print(time.perf_counter() - t)
-"""
+JAX = FIRST_CALL.replace("{imports}", 'import jax\njax.config.update("jax_enable_x64", True)\nimport jax.numpy as xp')
 JAX_CALLS = {
     "jvp": "jax.block_until_ready(jax.jit(lambda a, t: jax.jvp(f, a, t))(args, tangent))",
     "vjp": "out, pull = jax.vjp(f, *args); jax.block_until_ready(jax.jit(lambda *a: jax.vjp(f, *a)[1](xp.ones_like(f(*a))))(*args))",
