@@ -12,6 +12,7 @@ import textwrap
 import types
 
 import numpy as np
+import pytest
 
 import symjvp
 from symjvp.runtime import program as program_module
@@ -128,7 +129,18 @@ def test_a_parameter_named_like_a_tangent_stays_a_separate_input():
     assert set(k.symbols) == {"x", "v_x", "v_x_", "v_v_x", "u"}
 
 
-def test_a_retrace_that_builds_the_same_graph_reuses_the_kernels(monkeypatch):
+@pytest.fixture
+def empty_disk_cache(tmp_path, monkeypatch):
+    """A cache of this test's own: an entry left by an earlier run would spare the trace being tested."""
+    from symjvp.runtime import compiled
+
+    monkeypatch.setenv("SYMJVP_CACHE_DIR", str(tmp_path))
+    compiled.reset_disk_cache()
+    yield tmp_path
+    compiled.reset_disk_cache()
+
+
+def test_a_retrace_that_builds_the_same_graph_reuses_the_kernels(monkeypatch, empty_disk_cache):
     calls = []
 
     def counted(x):
@@ -149,22 +161,15 @@ def test_a_retrace_that_builds_the_same_graph_reuses_the_kernels(monkeypatch):
     np.testing.assert_allclose(jv, 2 * np.cos(np.ones(3)))
 
 
-def test_a_function_traced_again_and_again_adds_no_disk_entry_per_call(tmp_path, monkeypatch):
-    from symjvp.runtime import compiled
-
-    monkeypatch.setenv("SYMJVP_CACHE_DIR", str(tmp_path))
-    compiled.reset_disk_cache()
+def test_a_function_traced_again_and_again_adds_no_disk_entry_per_call(empty_disk_cache):
     calls = []
 
     def counted(x):
         calls.append(1)
         return np.cos(x) * 3 - 0.375
 
-    try:
+    symjvp.jvp(counted, np.ones(3), np.ones(3))
+    entries = set(empty_disk_cache.glob("*/*"))
+    for _ in range(5):
         symjvp.jvp(counted, np.ones(3), np.ones(3))
-        entries = set(tmp_path.glob("*/*"))
-        for _ in range(5):
-            symjvp.jvp(counted, np.ones(3), np.ones(3))
-        assert len(calls) == 6 and set(tmp_path.glob("*/*")) == entries
-    finally:
-        compiled.reset_disk_cache()
+    assert len(calls) == 6 and set(empty_disk_cache.glob("*/*")) == entries
