@@ -160,3 +160,34 @@ def test_digamma_at_its_poles_and_for_negative_arguments_matches_scipy():
 def test_an_unsupported_scipy_function_is_named_as_the_user_wrote_it():
     with pytest.raises(symjvp.UnsupportedOperationError, match=r"scipy\.special\.ndtri.*\n.*test_numpy_as_written"):
         symjvp.jvp(lambda x: S.ndtri(x), np.full(2, 0.3), np.ones(2))
+
+
+# ---------------------------------------------------------------- functions scientists reach for
+
+FUNCTIONS = {
+    "polyval": (lambda x: np.polyval([0.5, -2.0, 3.0, 1.0], x), [(5,)]),
+    "polyval_traced_coefficients": (lambda p, x: np.polyval(p, x), [(3,), (4,)]),
+    "trapezoid_dx": (lambda y: np.trapezoid(y ** 2, dx=0.1), [(7,)]),
+    "trapezoid_x_axis0": (lambda y, x: np.trapezoid(np.sin(y), x, axis=0), [(6, 2), (6,)]),
+    "cross": (lambda a, b: np.cross(a, b), [(4, 3), (4, 3)]),
+    "diag_build": (lambda v: np.diag(np.exp(v), k=1) @ np.ones(4), [(3,)]),
+    "diag_extract": (lambda m: np.diag(m * m), [(3, 3)]),
+}
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_functions_scientists_reach_for_match_numpy_and_central_differences(name):
+    f, shapes = FUNCTIONS[name]
+    xs = [rng.uniform(0.2, 1.0, s) for s in shapes]
+    if name == "trapezoid_x_axis0":
+        xs[1] = np.sort(xs[1])
+    vs = [rng.uniform(-1, 1, s) for s in shapes]
+    inputs = tuple(xs) if len(xs) > 1 else xs[0]
+    out, jv = symjvp.jvp(f, inputs, tuple(vs) if len(vs) > 1 else vs[0])
+    np.testing.assert_allclose(out, f(*xs), rtol=1e-13)
+    np.testing.assert_allclose(jv, central_difference_jvp(f, xs, vs), rtol=1e-6, atol=1e-8)
+
+
+def test_diag_puts_exact_zeros_off_the_diagonal_even_beside_infinities():
+    out, _ = symjvp.jvp(lambda v: np.diag(v), np.array([np.inf, 1.0]), np.ones(2))
+    np.testing.assert_array_equal(out, np.diag([np.inf, 1.0]))

@@ -800,6 +800,61 @@ def astype(x, dtype, copy=True, **kwargs):
     return wrap(build.ew(E.A[0], node, dtype=dtype))
 
 
+@tracked
+def polyval(p, x):
+    """Horner's rule, as NumPy evaluates it: ``p[0]`` is the highest power's coefficient."""
+    p = p if is_traced(p) else np.asarray(p)
+    result = p[0]
+    for k in range(1, len(p)):
+        result = result * x + p[k]
+    return wrap(build.broadcast_to(as_node(result), np.broadcast_shapes(np.shape(p[0]), np.shape(x))))
+
+
+@tracked
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    """The trapezoidal rule along ``axis``, with sample points ``x`` (1-D or shaped like ``y``) or spacing ``dx``."""
+    ndim = as_node(y).ndim
+    axis = normalize_axis(axis, ndim)
+    y = moveaxis(y, axis, -1)
+    if x is None:
+        width = dx
+    else:
+        x_node = as_node(x)
+        x = x if x_node.ndim == 1 else moveaxis(x, axis, -1)
+        width = x[..., 1:] - x[..., :-1]
+    return sum_((y[..., 1:] + y[..., :-1]) * width / 2.0, axis=-1)
+
+
+@tracked
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """The cross product of 3-vectors along the last axis."""
+    if axis is not None or (axisa, axisb, axisc) != (-1, -1, -1):
+        raise unsupported("np.cross with axis arguments", "Move the vector axis last with np.moveaxis.")
+    if as_node(a).shape[-1:] != (3,) or as_node(b).shape[-1:] != (3,):
+        raise unsupported("np.cross of vectors that are not 3-vectors along the last axis")
+    a0, a1, a2 = (a[..., k] for k in range(3))
+    b0, b1, b2 = (b[..., k] for k in range(3))
+    return stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
+
+
+@tracked
+def diag(v, k=0):
+    """A 1-D array on the ``k``-th diagonal of a square matrix (exact zeros elsewhere), or the diagonal of a 2-D one."""
+    node = as_node(v)
+    if node.ndim == 2:
+        return diagonal(v, k)
+    if node.ndim != 1:
+        raise ValueError("Input must be 1- or 2-d.")
+    n = node.shape[0] + abs(k)
+    rows = np.arange(node.shape[0]) + max(-k, 0)
+    columns = np.arange(node.shape[0]) + max(k, 0)
+    placed = np.zeros((n, n), dtype=np.int64)
+    placed[rows, columns] = np.arange(node.shape[0])
+    mask = np.zeros((n, n), dtype=bool)
+    mask[rows, columns] = True
+    return where(mask, v[placed], 0.0)
+
+
 def owned(traced):
     """``traced`` as an array the function made, so that it may be assigned into."""
     traced.owned = True
@@ -985,6 +1040,10 @@ FUNCTIONS = {
     np.ones_like: ones_like,
     np.full_like: full_like,
     np.copy: copy,
+    np.polyval: polyval,
+    np.trapezoid: trapezoid,
+    np.cross: cross,
+    np.diag: diag,
     np.flip: flip,
     np.fliplr: _selection(np.fliplr),
     np.flipud: _selection(np.flipud),
