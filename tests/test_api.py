@@ -423,13 +423,14 @@ def test_the_cache_command_shows_prunes_and_clears(tmp_path, monkeypatch, capsys
 
 
 def test_a_long_compile_says_what_it_is_doing_on_stderr_unless_silenced(tmp_path):
+    import os
     import subprocess
     import sys
 
     script = "import numpy as np, symjvp; symjvp.jvp(lambda x: np.sin(x) * 1.25, np.ones(2), np.ones(2))"
 
     def stderr(verbose):
-        env = dict(__import__("os").environ, SYMJVP_CACHE_DIR=str(tmp_path / verbose), SYMJVP_VERBOSE=verbose)
+        env = dict(os.environ, SYMJVP_CACHE_DIR=str(tmp_path / verbose), SYMJVP_VERBOSE=verbose)
         return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env).stderr
 
     assert "symjvp: lowering and printing the jvp kernel of <lambda>(x: (2,) float64)" in stderr("1")

@@ -8,6 +8,8 @@ every operation as a graph node.  Anything that would need a concrete value
 naming the user's line and the way out.
 """
 
+import sys
+
 import numpy as np
 
 from ..errors import TraceError
@@ -52,7 +54,7 @@ def _ufunc_spelling(ufunc):
     """How the user wrote the ufunc: ``np.ldexp``, or ``scipy.special.ndtri`` for SciPy's."""
     if getattr(np, ufunc.__name__, None) is ufunc:
         return f"np.{ufunc.__name__}"
-    special = __import__("sys").modules.get("scipy.special")
+    special = sys.modules.get("scipy.special")
     if special is not None and getattr(special, ufunc.__name__, None) is ufunc:
         return f"scipy.special.{ufunc.__name__}"
     return f"the ufunc {ufunc.__name__}"
