@@ -144,6 +144,15 @@ class NumbaPrinter(PythonCodePrinter):
     def _print_Cbrt(self, expr):
         return f"np.cbrt({self._print(expr.args[0])})"
 
+    def _print_isnan(self, expr):
+        return f"math.isnan({self._print(expr.args[0])})"
+
+    def _print_isinf(self, expr):
+        return f"math.isinf({self._print(expr.args[0])})"
+
+    def _print_isfinite(self, expr):
+        return f"math.isfinite({self._print(expr.args[0])})"
+
     def _print_BooleanTrue(self, expr):
         return "True"
 

@@ -104,12 +104,12 @@ class VMapped:
     def jacobian_graph(self, inputs, wrt):
         """Blocks ``(batch,) + out_point.shape + in_point.shape``: one Jacobian per point."""
         from ..trace.array import TracedArray
-        from ..trace.tracer import _output_node, output_values
+        from ..trace.tracer import _output_node, call_traced, output_values
 
         if self.out_axes not in (0, None):
             raise ArgumentError("the per-point Jacobian of a vmapped function needs out_axes=0")
         inner, replacements, size = self._per_point(list(inputs), [x.op.name for x in inputs])
-        values, _ = output_values(self.func(*[TracedArray(n) for n in inner]), self.func)
+        values, _ = output_values(call_traced(self.func, [TracedArray(n) for n in inner]), self.func)
         point_graph = Graph(inner, [_output_node(v, self.func) for v in values])
         blocks = jacobian_graph(point_graph, wrt)
         outputs, flags = batch(blocks.outputs, replacements, size)

@@ -39,6 +39,28 @@ class sigmoid(sp.Function):
         return None
 
 
+class _Classification(sp.logic.boolalg.BooleanFunction):
+    """A test of a number's IEEE class; SymPy must not decide it, since its real symbols are finite."""
+
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_Number or arg in (sp.oo, -sp.oo, sp.zoo):
+            return sp.true if cls.test(float(arg) if arg is not sp.zoo else float("nan")) else sp.false
+        return None
+
+
+class isnan(_Classification):
+    test = staticmethod(math.isnan)
+
+
+class isinf(_Classification):
+    test = staticmethod(math.isinf)
+
+
+class isfinite(_Classification):
+    test = staticmethod(math.isfinite)
+
+
 def _numpy_sigmoid(x):
     with np.errstate(over="ignore"):
         return 1.0 / (1.0 + np.exp(-x))
@@ -59,6 +81,9 @@ NUMPY_FUNCTIONS = {
     "erfc": np.vectorize(math.erfc, otypes=[float]),
     "loggamma": np.vectorize(lambda x: math.lgamma(x) if x > 0 or x != math.floor(x) else math.inf, otypes=[float]),
     "polygamma": _polygamma,
+    "isnan": np.isnan,
+    "isinf": np.isinf,
+    "isfinite": np.isfinite,
 }
 
 
@@ -101,6 +126,9 @@ UNARY = {
     "erfc": sp.erfc,
     "gammaln": sp.loggamma,
     "digamma": lambda a: sp.polygamma(0, a),
+    "isnan": isnan,
+    "isinf": isinf,
+    "isfinite": isfinite,
 }
 
 #: name -> formula of two placeholders.
@@ -117,6 +145,8 @@ BINARY = {
     "arctan2": sp.atan2,
     "hypot": lambda a, b: sp.sqrt(a**2 + b**2),
     "logaddexp": lambda a, b: sp.Max(a, b) + log1p(sp.exp(-sp.Abs(a - b))),
+    "xlogy": lambda a, b: sp.Piecewise((0, sp.Eq(a, 0) & ~isnan(b)), (a * sp.log(b), True)),
+    "xlog1py": lambda a, b: sp.Piecewise((0, sp.Eq(a, 0) & ~isnan(b)), (a * log1p(b), True)),
     "greater": lambda a, b: a > b,
     "greater_equal": lambda a, b: a >= b,
     "less": lambda a, b: a < b,

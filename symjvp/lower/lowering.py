@@ -152,8 +152,18 @@ def _reduced_terms(node):
 
 
 def _is_reduction(node):
-    """Needs a loop nest of its own: a scatter, or a reduction too long to write out."""
-    return isinstance(node.op, ops.ScatterAdd) or _reduced_terms(node) > tuning.INLINE_REDUCTION_TERMS
+    """Needs a loop nest of its own: a scatter, a reduction too long to write out, or a count.
+
+    A count (an integer sum of conditions: a rank, an argmax) is compared
+    with other values where it is used; written out inline, every comparison
+    would carry the whole sum of Piecewise terms through SymPy.
+    """
+    terms = _reduced_terms(node)
+    return (
+        isinstance(node.op, ops.ScatterAdd)
+        or terms > tuning.INLINE_REDUCTION_TERMS
+        or (terms > 1 and node.dtype.kind in "biu")
+    )
 
 
 class _Lowering:

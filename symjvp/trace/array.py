@@ -15,7 +15,11 @@ import numpy as np
 from ..errors import TraceError
 from ..graph import elementwise as E
 from . import functions as F
+from . import linalg
 from .indexing import getitem, setitem
+
+#: np.<function> -> traced implementation, for ``__array_function__``.
+IMPLEMENTATIONS = {**F.FUNCTIONS, **linalg.FUNCTIONS}
 
 
 def _needs_value(what, advice):
@@ -195,7 +199,7 @@ class TracedArray:
         return F.astype(result, dtype) if dtype is not None else result
 
     def __array_function__(self, func, types, args, kwargs):
-        implementation = F.FUNCTIONS.get(func)
+        implementation = IMPLEMENTATIONS.get(func)
         if implementation is None:
             module = getattr(func, "__module__", "numpy") or "numpy"
             module = "np" if module in ("numpy", "numpy.core.multiarray", "numpy._core.multiarray") else module

@@ -286,9 +286,11 @@ def _as_float_node(x):
 
 @tracked
 def sum_(x, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None, **kwargs):
-    if where is not None or initial is not None:
-        raise unsupported("sum(..., where=/initial=)")
+    if where is not None and where is not True:
+        x = _zero_outside(where, x)
     node, axes, keepdims = _reduction_arguments("sum", x, axis, out, keepdims, kwargs)
+    if initial is not None:
+        return elementwise("add", sum_(wrap(node), axes, dtype, keepdims=keepdims), initial)
     if node.dtype.kind in "bui":
         node = build.ew(E.A[0], node, dtype=np.int64)
     result = _keep(node, axes, build.reduce_sum(node, axes), keepdims)
@@ -748,6 +750,11 @@ def where(condition, x=None, y=None):
     return elementwise_formula(lambda c, a, b: sp.Piecewise((a, c), (b, True)), [condition, x, y], dtype, {0})
 
 
+def _zero_outside(mask, x):
+    """``x`` where ``mask`` holds and 0 elsewhere: what a sum over ``where=mask`` adds."""
+    return where(mask, x, 0)
+
+
 @tracked
 def clip(x, a_min=None, a_max=None, out=None, **kwargs):
     _no_out({"out": out}, "clip")
@@ -853,6 +860,179 @@ def diag(v, k=0):
     mask = np.zeros((n, n), dtype=bool)
     mask[rows, columns] = True
     return where(mask, v[placed], 0.0)
+
+
+@tracked
+def kron(a, b):
+    """The Kronecker product: an outer product whose axes are interleaved, then merged pairwise."""
+    an, bn = as_node(a), as_node(b)
+    ndim = max(an.ndim, bn.ndim)
+    an = build.reshape(an, (1,) * (ndim - an.ndim) + an.shape)
+    bn = build.reshape(bn, (1,) * (ndim - bn.ndim) + bn.shape)
+    letters = build.letters(2 * ndim)
+    la, lb = letters[:ndim], letters[ndim:]
+    interleaved = "".join(p + q for p, q in zip(la, lb))
+    product = einsum_nodes(f"{la},{lb}->{interleaved}", [an, bn])
+    dtype = np.result_type(an.dtype, bn.dtype)
+    merged = build.reshape(product, tuple(p * q for p, q in zip(an.shape, bn.shape)))
+    return wrap(merged if merged.dtype == dtype else build.ew(E.A[0], merged, dtype=dtype))
+
+
+@tracked
+def cumprod(x, axis=None, dtype=None, out=None):
+    """Running products, one multiplication per element along the axis (unrolled, as ``prod``)."""
+    _no_out({"out": out}, "cumprod")
+    node = as_node(x)
+    if axis is None:
+        node, axis = build.reshape(node, (node.size,)), 0
+    axis = normalize_axis(axis, node.ndim)
+    n = node.shape[axis]
+    if n > PROD_MAX_LENGTH:
+        raise unsupported(
+            f"np.cumprod over an axis of length {n}",
+            f"Products are unrolled, up to {PROD_MAX_LENGTH} factors; for more, use np.exp(np.cumsum(np.log(x)))",
+        )
+    t = moveaxis(wrap(node), axis, 0)
+    running = [t[0]]
+    for k in range(1, n):
+        running.append(running[-1] * t[k])
+    result = moveaxis(stack(running), 0, axis) if running else wrap(node)
+    return result if dtype is None else astype(result, dtype)
+
+
+#: Sorting compares every pair along the axis: quadratic in its length.
+SORT_MAX_LENGTH = 1024
+
+
+@tracked
+def sort(x, axis=-1, kind=None, order=None, **kwargs):
+    """Each element placed at its rank (ties by position, as a stable sort).
+
+    The rank is piecewise constant, so the derivative is the tangent carried
+    along by the same permutation, as in torch and JAX.
+    """
+    node = as_node(x)
+    if axis is None:
+        node, axis = build.reshape(node, (node.size,)), -1
+    axis = normalize_axis(axis, node.ndim)
+    n = node.shape[axis]
+    if n > SORT_MAX_LENGTH:
+        raise unsupported(f"np.sort over an axis of length {n}", f"Sorting is traced up to length {SORT_MAX_LENGTH}.")
+    t = moveaxis(wrap(node), axis, -1)
+    ranks = _ranks(t)
+    positions = np.arange(n)
+    placed = where(ranks[..., :, None] == positions, t[..., :, None], 0)
+    return moveaxis(sum_(placed, axis=-2), -1, axis)
+
+
+def _ranks(t):
+    """The position each element of the last axis takes in a stable ascending sort."""
+    n = t.shape[-1]
+    earlier = np.tril(np.ones((n, n), dtype=bool), -1)
+    before = (t[..., None, :] < t[..., :, None]) | ((t[..., None, :] == t[..., :, None]) & earlier)
+    return sum_(before, axis=-1)
+
+
+def _arg_extremum(kind):
+    @tracked
+    def select(x, axis=None, out=None, keepdims=False):
+        """The first position of the extremum: an integer array, not differentiated."""
+        _no_out({"out": out}, f"arg{kind}")
+        node = as_node(x)
+        if axis is None:
+            node, axis = build.reshape(node, (node.size,)), 0
+        axis = normalize_axis(axis, node.ndim)
+        t = wrap(node)
+        extremum = (amax if kind == "max" else amin)(t, axis=axis, keepdims=True)
+        shape = [1] * node.ndim
+        shape[axis] = node.shape[axis]
+        positions = np.arange(node.shape[axis]).reshape(shape)
+        return amin(where(t == extremum, positions, node.shape[axis]), axis=axis, keepdims=keepdims)
+
+    select.__name__ = f"arg{kind}"
+    return select
+
+
+argmax = _arg_extremum("max")
+argmin = _arg_extremum("min")
+
+
+@tracked
+def interp(x, xp, fp, left=None, right=None, period=None):
+    """Piecewise-linear interpolation at increasing constant points ``xp``; ``x`` and ``fp`` may be traced.
+
+    Written as ``fp[0] + sum_k slope_k * clip(x - xp[k], 0, width_k)``: the
+    derivative in ``x`` is the slope of the segment ``x`` lies in, and the
+    result is linear in ``fp``.
+    """
+    if is_traced(xp):
+        raise unsupported("np.interp with traced sample points xp", "Interpolate at constant (captured) xp.")
+    if period is not None:
+        raise unsupported("np.interp(..., period=...)", "Wrap x into one period with np.mod first.")
+    xp = np.asarray(xp, dtype=np.float64)
+    if xp.ndim != 1 or xp.size < 1 or np.any(np.diff(xp) <= 0):
+        raise ValueError("np.interp needs strictly increasing 1-D sample points xp")
+    if as_node(fp).shape != xp.shape:
+        raise ShapeError(f"np.interp: fp has shape {format_shape(as_node(fp).shape)}, xp {format_shape(xp.shape)}")
+    fp = fp if is_traced(fp) else np.asarray(fp, dtype=np.float64)
+    x = x if is_traced(x) else np.asarray(x, dtype=np.float64)
+    widths = np.diff(xp)
+    slopes = (fp[1:] - fp[:-1]) / widths
+    covered = clip(x[..., None] - xp[:-1], 0.0, widths) if xp.size > 1 else None
+    result = fp[0] + (sum_(covered * slopes, axis=-1) if covered is not None else 0.0 * x)
+    if left is not None:
+        result = where(x < xp[0], left, result)
+    if right is not None:
+        result = where(x > xp[-1], right, result)
+    return result
+
+
+@tracked
+def asarray(a, dtype=None, order=None, **kwargs):
+    """A traced array is already an array: the same value, cast to ``dtype`` when one is asked for."""
+    if dtype is None or np.dtype(dtype) == a.dtype:
+        return a
+    return astype(a, dtype)
+
+
+@tracked
+def array(a, dtype=None, copy=True, **kwargs):
+    """``np.array`` of a traced array: a copy the function owns (so it may be assigned into), or ``a`` itself."""
+    result = asarray(a, dtype)
+    return owned(wrap(result.node)) if copy or result is not a else a
+
+
+def _log_sum_exp(a, axis, b):
+    """(log of the sum of ``b * exp(a)`` with the dimensions kept, the largest ``a``): stable, as SciPy's."""
+    largest = amax(a, axis=axis, keepdims=True)
+    largest = where(elementwise("isfinite", largest), largest, 0.0)
+    shifted = elementwise("exp", a - largest)
+    if b is not None:
+        shifted = shifted * b
+    return elementwise("log", sum_(shifted, axis=axis, keepdims=True)) + largest
+
+
+def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
+    """``scipy.special.logsumexp`` (without ``return_sign``)."""
+    if return_sign:
+        raise unsupported("scipy.special.logsumexp(..., return_sign=True)", "Take np.sign of the weighted sum.")
+    a = a if is_traced(a) else wrap(as_node(a))
+    result = _log_sum_exp(a, axis, b)
+    return result if keepdims else squeeze(result, axis=axis)
+
+
+def softmax(x, axis=None):
+    """``scipy.special.softmax``."""
+    x = x if is_traced(x) else wrap(as_node(x))
+    largest = amax(x, axis=axis, keepdims=True)
+    shifted = elementwise("exp", x - where(elementwise("isfinite", largest), largest, 0.0))
+    return shifted / sum_(shifted, axis=axis, keepdims=True)
+
+
+def log_softmax(x, axis=None):
+    """``scipy.special.log_softmax``."""
+    x = x if is_traced(x) else wrap(as_node(x))
+    return x - _log_sum_exp(x, axis, None)
 
 
 def owned(traced):
@@ -967,14 +1147,33 @@ def trace_(x, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     return sum_(diagonal(x, offset, axis1, axis2), axis=-1)
 
 
+#: np.pad modes that only repeat elements of the array: NumPy pads the array of positions to find which.
+_SELECTING_PAD_MODES = ("edge", "reflect", "symmetric", "wrap")
+
+
 @tracked
-def pad(x, pad_width, mode="constant", constant_values=0):
-    if mode != "constant" or np.any(np.asarray(constant_values) != 0):
-        raise unsupported(f"np.pad with mode={mode!r}, constant_values={constant_values!r}", "Only zero padding.")
+def pad(x, pad_width, mode="constant", **kwargs):
     node = as_node(x)
     widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (node.ndim, 2))
+    if mode in _SELECTING_PAD_MODES:
+        positions = np.arange(node.size, dtype=np.int64).reshape(node.shape)
+        table = np.pad(positions, widths, mode=mode, **kwargs)
+        return wrap(build.gather(build.reshape(node, (node.size,)), 0, table))
+    if mode != "constant":
+        raise unsupported(
+            f"np.pad with mode={mode!r}",
+            f"The modes that trace are 'constant' and {', '.join(map(repr, _SELECTING_PAD_MODES))}.",
+        )
+    constant_values = kwargs.pop("constant_values", 0)
+    if kwargs:
+        raise TypeError(f"np.pad(mode='constant') got unexpected keyword argument(s) {', '.join(kwargs)}")
     shape = tuple(int(b + n + a) for (b, a), n in zip(widths, node.shape))
-    return wrap(build.embed(node, tuple(int(b) for b, _ in widths), (1,) * node.ndim, shape))
+    placed = build.embed(node, tuple(int(b) for b, _ in widths), (1,) * node.ndim, shape)
+    if not np.any(np.asarray(constant_values) != 0):
+        return wrap(placed)
+    inside = np.pad(np.ones(node.shape, dtype=bool), widths)
+    border = np.pad(np.zeros(node.shape, dtype=node.dtype), widths, constant_values=constant_values)
+    return where(inside, wrap(placed), border)
 
 
 def _atleast(ndim):
@@ -1055,6 +1254,12 @@ FUNCTIONS = {
     np.tril: _triangle(np.tril),
     np.triu: _triangle(np.triu),
     np.cumsum: cumsum,
+    np.cumprod: cumprod,
+    np.kron: kron,
+    np.sort: sort,
+    np.argmax: argmax,
+    np.argmin: argmin,
+    np.interp: interp,
     np.trace: trace_,
     np.pad: pad,
     np.atleast_1d: _atleast(1),

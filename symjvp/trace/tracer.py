@@ -9,6 +9,7 @@ from ..runtime.validate import parameter_names
 from .array import TracedArray
 from .functions import _dependence_of as dependence_of
 from .functions import as_node
+from .substitutes import substituted
 
 
 def _output_node(value, func):
@@ -40,6 +41,12 @@ def output_values(result, func):
     return (result,), False
 
 
+def call_traced(func, args):
+    """``func(*args)`` with the library functions that cannot see traced arrays stood in for (substitutes.py)."""
+    with substituted():
+        return func(*args)
+
+
 def trace(func, specs, names=None):
     """Call ``func`` once on traced arrays of ``specs`` = [(shape, dtype), ...].
 
@@ -48,7 +55,7 @@ def trace(func, specs, names=None):
     """
     names = names or parameter_names(func, len(specs))
     inputs = [build.input_node(name, shape, dtype, position=k) for k, (name, (shape, dtype)) in enumerate(zip(names, specs))]
-    result = func(*[TracedArray(x, frozenset({k})) for k, x in enumerate(inputs)])
+    result = call_traced(func, [TracedArray(x, frozenset({k})) for k, x in enumerate(inputs)])
     values, is_tuple = output_values(result, func)
     outputs = [_output_node(v, func) for v in values]
     dependence = [frozenset(dependence_of([v])) for v in values]
