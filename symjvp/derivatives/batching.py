@@ -29,6 +29,8 @@ def _batch_node(node, inputs, batched, size):
     if isinstance(op, ops.Concat):
         parts = [x if b else build.broadcast_to(x, (size,) + x.shape) for x, b in zip(inputs, batched)]
         return build.concat(parts, op.axis + 1)
+    if isinstance(op, (ops.Take, ops.PutAdd)):
+        return _batch_run_time_index(op, inputs, batched, size)
     (x,) = inputs
     if isinstance(op, ops.Reshape):
         return build.reshape(x, (size,) + op.new_shape)
@@ -45,6 +47,28 @@ def _batch_node(node, inputs, batched, size):
     if isinstance(op, ops.Extremum):
         return build.extremum(x, op.kind, tuple(a + 1 for a in op.axes))
     raise NotImplementedError(f"no batching rule for {type(op).__name__}")
+
+
+def _batch_run_time_index(op, inputs, batched, size):
+    """A ``Take``/``PutAdd`` with a leading batch axis: a new shared axis when both sides have it."""
+    x, indices = inputs
+    x_batched, indices_batched = batched
+    build_op = build.take if isinstance(op, ops.Take) else build.put_add
+    extra = () if isinstance(op, ops.Take) else (op.length,)
+    if not indices_batched and not op.batch:
+        return build_op(x, indices, op.axis + 1, *extra)
+    if not x_batched:
+        x = build.broadcast_to(x, (size,) + x.shape)
+    if not indices_batched:
+        indices = build.broadcast_to(indices, (size,) + indices.shape)
+    if op.axis != op.batch:
+        from ..errors import UnsupportedOperationError
+
+        raise UnsupportedOperationError(
+            "vmap of indexing with a per-point index array along an axis other than the first is not supported; "
+            "move the indexed axis first with np.moveaxis"
+        )
+    return build_op(x, indices, op.axis + 1, *extra, op.batch + 1)
 
 
 def batch(outputs, replacements, size):

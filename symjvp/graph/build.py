@@ -279,6 +279,16 @@ def scatter_add(x, axis, table, length):
     return make(ops.ScatterAdd(axis, table, int(length)), x)
 
 
+def take(x, indices, axis, batch=0):
+    return make(ops.Take(axis, batch), x, indices)
+
+
+def put_add(x, indices, axis, length, batch=0):
+    if is_zero(x):
+        return zeros(x.shape[:axis] + (length,) + x.shape[axis + indices.ndim - batch :], x.dtype)
+    return make(ops.PutAdd(axis, int(length), batch), x, indices)
+
+
 def extremum(x, kind, axes):
     axes = tuple(sorted(a % x.ndim for a in axes)) if x.ndim else ()
     if not axes:

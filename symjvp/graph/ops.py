@@ -441,6 +441,130 @@ class ScatterAdd(Op):
         return build.gather(cotangent, self.axis, self.table)
 
 
+@dataclass(frozen=True)
+class Take(Op):
+    """``x`` indexed along ``axis`` by integers known only at run time (an input, an argmax).
+
+    ``batch`` leading axes (then ``axis == batch``) are shared by ``x`` and
+    the indices, as ``np.take_along_axis``; with ``batch == 0`` this is
+    ``np.take(x, indices, axis)``.  Linear in ``x``; the indices have no
+    derivative.  Negative indices count from the end; every index is in
+    range, which ``index_range`` proves at trace time or the call checks.
+    """
+
+    axis: int
+    batch: int = 0
+
+    def shape(self, shape, index_shape):
+        return shape[: self.axis] + index_shape[self.batch :] + shape[self.axis + 1 :]
+
+    def dtype(self, dtype, index_dtype):
+        return dtype
+
+    def evaluate(self, x, indices):
+        if not self.batch:
+            return np.take(x, indices, axis=self.axis)
+        rows = x.reshape((-1,) + x.shape[self.axis :])
+        picks = np.asarray(indices).reshape((rows.shape[0], -1))
+        out = np.stack([np.take(row, pick, axis=0) for row, pick in zip(rows, picks)])
+        return out.reshape(self.shape(x.shape, np.shape(indices)))
+
+    def jvp(self, node, tangents):
+        t = tangents[0]
+        return None if t is None else build.take(t, node.inputs[1], self.axis, self.batch)
+
+    def transpose(self, node, cotangent, k):
+        x, indices = node.inputs
+        return build.put_add(cotangent, indices, self.axis, x.shape[self.axis], self.batch)
+
+
+@dataclass(frozen=True)
+class PutAdd(Op):
+    """The transpose of ``Take``: add each element into the position its run-time index names."""
+
+    axis: int
+    length: int
+    batch: int = 0
+
+    def shape(self, shape, index_shape):
+        return shape[: self.axis] + (self.length,) + shape[self.axis + len(index_shape) - self.batch :]
+
+    def dtype(self, dtype, index_dtype):
+        return dtype
+
+    def evaluate(self, x, indices):
+        indices = np.asarray(indices)
+        out = np.zeros(self.shape(x.shape, indices.shape), dtype=x.dtype)
+        if not self.batch:
+            np.add.at(out, (slice(None),) * self.axis + (indices,), x)
+            return out
+        rows = out.reshape((-1,) + out.shape[self.axis :])
+        values = x.reshape((rows.shape[0], -1) + out.shape[self.axis + 1 :])
+        for row, pick, value in zip(rows, indices.reshape((rows.shape[0], -1)), values):
+            np.add.at(row, pick, value)
+        return out
+
+    def jvp(self, node, tangents):
+        t = tangents[0]
+        return None if t is None else build.put_add(t, node.inputs[1], self.axis, self.length, self.batch)
+
+    def transpose(self, node, cotangent, k):
+        return build.take(cotangent, node.inputs[1], self.axis, self.batch)
+
+
+def index_range(node):
+    """(lowest, highest, integer inputs to check at call time) of the values of an index node, or None.
+
+    Proven structurally: constants and fills by value, inputs by a check at
+    each call, and what only selects among such values (a reshape, a slice,
+    a ``where``, a min or max -- an argmax is a min over positions) by the
+    union of theirs.  Arithmetic on indices is not followed: its range is unknown.
+    """
+    op = node.op
+    if node.dtype.kind not in "iu":
+        return None
+    if isinstance(op, Input):
+        return None, None, frozenset({node})
+    if isinstance(op, (Constant, Fill)):
+        values = op.evaluate()
+        return (int(values.min()), int(values.max()), frozenset()) if values.size else (0, 0, frozenset())
+    if isinstance(op, Elementwise):
+        parts = _selected_ranges(op.formula, node.inputs)
+    elif isinstance(op, Concat):
+        parts = [index_range(x) for x in node.inputs]
+    elif isinstance(op, (Reshape, Slice, Gather, Roll, Extremum, Take)) or (
+        isinstance(op, Contract) and not op.summed and len(node.inputs) == 1
+    ):
+        parts = [index_range(node.inputs[0])]
+    else:
+        return None
+    if any(p is None for p in parts):
+        return None
+    known = [p for p in parts if p[0] is not None]
+    return (
+        min((p[0] for p in known), default=None),
+        max((p[1] for p in known), default=None),
+        frozenset().union(*(p[2] for p in parts)),
+    )
+
+
+def _selected_ranges(formula, inputs):
+    """The ranges of the values an elementwise formula selects among: an operand, or a where of operands and integers."""
+    if formula in E.A:
+        return [index_range(inputs[E.placeholder_index(formula)])]
+    if not isinstance(formula, sp.Piecewise):
+        return [None]
+    parts = []
+    for value, _ in formula.args:
+        if value.is_Integer:
+            parts.append((int(value), int(value), frozenset()))
+        elif value in E.A:
+            parts.append(index_range(inputs[E.placeholder_index(value)]))
+        else:
+            return [None]
+    return parts
+
+
 # ---------------------------------------------------------------- reductions
 
 

@@ -160,7 +160,7 @@ def _is_reduction(node):
     """
     terms = _reduced_terms(node)
     return (
-        isinstance(node.op, ops.ScatterAdd)
+        isinstance(node.op, (ops.ScatterAdd, ops.PutAdd))
         or terms > tuning.INLINE_REDUCTION_TERMS
         or (terms > 1 and node.dtype.kind in "biu")
     )
@@ -246,7 +246,7 @@ class _Lowering:
             return ("reduce", node.shape, tuple(op.size_of[c] for c in op.summed))
         if isinstance(op, ops.Extremum):
             return ("reduce", node.shape, tuple(node.inputs[0].shape[a] for a in op.axes))
-        if isinstance(op, ops.ScatterAdd):
+        if isinstance(op, (ops.ScatterAdd, ops.PutAdd)):
             return ("scatter", id(node))
         return ("map", node.shape)
 
@@ -304,6 +304,11 @@ class _Lowering:
             picked = sp.IndexedBase(self.table_name[op.table])[position]
             source = multi[: op.axis] + (picked,) + multi[op.axis + tnd :]
             return self.element(x, Index(x.shape, multi=source))
+        if isinstance(op, ops.Take):
+            x, indices = node.inputs
+            multi = index.multi()
+            picked = self._run_time_index(op, indices, multi, x.shape[op.axis])
+            return self.element(x, Index(x.shape, multi=multi[: op.axis] + (picked,) + multi[op.axis + indices.ndim - op.batch :]))
         raise AssertionError(f"{type(op).__name__} has no inline element rule")
 
 
@@ -324,9 +329,12 @@ class _Lowering:
             formula = formula.xreplace({p: v for p, v in zip(placeholders, values) if v.is_Number})
             rest = [(p, v) for p, v in zip(placeholders, values) if not v.is_Number]
             plain = formula.xreplace(dict(rest))
-            with sp.evaluate(False):
-                written = formula.xreplace(dict(rest))
-            if _weighted_operations([plain]) >= _weighted_operations([written]):
+            try:
+                with sp.evaluate(False):
+                    written = formula.xreplace(dict(rest))
+            except TypeError:  # SymPy cannot keep some relations of infinities unevaluated; opaque is exact
+                written = None
+            if written is not None and _weighted_operations([plain]) >= _weighted_operations([written]):
                 return plain
         kept = [opaque(v, next(self.opaque_tags)) if is_number else v for v, is_number in zip(values, numeric)]
         return formula.xreplace(dict(zip(placeholders, kept)))
@@ -408,7 +416,7 @@ class _Lowering:
             is_output = id(node) in outputs_by_id
             name_ = f"out{taken_out}" if is_output else f"buf{len(temporaries) - taken_out}"
             taken_out += is_output
-            zero = isinstance(node.op, ops.ScatterAdd)
+            zero = isinstance(node.op, (ops.ScatterAdd, ops.PutAdd))
             role = "output" if is_output else "temporary"
             passed_in = node.size * np.dtype(node.dtype).itemsize >= tuning.CALLER_ALLOCATES_BYTES
             shape = node.shape if is_output else None
@@ -583,14 +591,25 @@ class _Lowering:
         nest.parallel = nest.worth_parallel()
         return nest
 
+    def _run_time_index(self, op, indices, multi, length):
+        """The index a ``Take`` or ``PutAdd`` reads at the element ``multi`` of its larger side, negatives wrapped."""
+        position = tuple(multi[: op.batch]) + tuple(multi[op.axis : op.axis + indices.ndim - op.batch])
+        value = self.element(indices, Index(indices.shape, multi=position))
+        return sp.Piecewise((value + length, value < 0), (value, True))
+
     def _scatter_nest(self, node):
         op = node.op
-        (x,) = node.inputs
+        x = node.inputs[0]
         multi, loops = self._loops("i", x.shape)
         value = self.element(x, Index(x.shape, multi=multi))
-        tnd = op.table.array.ndim
-        position = Index(op.table.array.shape, multi=multi[op.axis : op.axis + tnd]).flat()
-        target = multi[: op.axis] + [sp.IndexedBase(self.table_name[op.table])[position]] + multi[op.axis + tnd :]
+        if isinstance(op, ops.PutAdd):
+            indices = node.inputs[1]
+            picked = self._run_time_index(op, indices, multi, op.length)
+            target = list(multi[: op.axis]) + [picked] + list(multi[op.axis + indices.ndim - op.batch :])
+        else:
+            tnd = op.table.array.ndim
+            position = Index(op.table.array.shape, multi=multi[op.axis : op.axis + tnd]).flat()
+            target = multi[: op.axis] + [sp.IndexedBase(self.table_name[op.table])[position]] + multi[op.axis + tnd :]
         flat = Index(node.shape, multi=target).flat()
         assignments, (value, flat) = self._cse([value, flat])
         nest = Nest(outer=loops, assignments=assignments, stores=[(self.store_name[id(node)], flat, value, True)])

@@ -31,16 +31,22 @@ def one_point_if_small(jacobian):
     loops would read them at run time.
     """
     captured = (ops.Constant, ops.Gather, ops.ScatterAdd)
-    if jacobian.per_point is None and any(isinstance(n.op, captured) for n in jacobian.nodes()):
+    nodes = jacobian.nodes()
+    if jacobian.per_point is None and any(isinstance(n.op, captured) for n in nodes) and not _indexes_at_run_time(nodes):
         if scalar_cost(jacobian) <= tuning.SMALL_JACOBIAN_SCALARS:
             jacobian.per_point = PerPoint(jacobian, (None,) * len(jacobian.inputs), 1)
     return jacobian
 
 
+def _indexes_at_run_time(nodes):
+    """Indices known only at run time have no literal value to scalarize with."""
+    return any(isinstance(n.op, (ops.Take, ops.PutAdd)) for n in nodes)
+
+
 def lower_per_point(graph, names, name, header):
     """The Kernel of ``graph`` (which has ``graph.per_point``), or None if one point is too big."""
     point = graph.per_point
-    if scalar_cost(point.graph) > tuning.PER_POINT_SCALAR_LIMIT:
+    if _indexes_at_run_time(point.graph.nodes()) or scalar_cost(point.graph) > tuning.PER_POINT_SCALAR_LIMIT:
         return None
     p = loop_variable("i0") if point.size > 1 else sp.S.Zero
     views, values, loads = [], [], {}

@@ -96,6 +96,8 @@ class Specialization:
         self.dependence = [frozenset(d) for d in meta["dependence"]]
         #: What the traced graph computes (graph.node.graph_digest): the kernels' key, below the fingerprint.
         self.digest = meta["digest"]
+        #: (input position, axis length): integer inputs that index at run time, checked at each call.
+        self.index_checks = [tuple(check) for check in meta.get("index_checks", ())]
 
     def _key(self, kind):
         return self.disk.key(self.disk_key, kind)
@@ -123,6 +125,7 @@ class Specialization:
             "is_tuple": bool(is_tuple),
             "dependence": [sorted(d) for d in dependence],
             "digest": graph_digest(graph),
+            "index_checks": sorted(run_time_index_checks(graph)),
         }
 
     def _traced(self):
@@ -245,6 +248,20 @@ class Specialization:
         return position not in self.dependence[output]
 
 
+def run_time_index_checks(graph):
+    """{(input position, axis length)} for every integer input that a ``Take`` or ``PutAdd`` indexes with."""
+    from ..graph import ops
+
+    checks = set()
+    for node in graph.nodes():
+        if isinstance(node.op, (ops.Take, ops.PutAdd)):
+            x, indices = node.inputs
+            length = x.shape[node.op.axis] if isinstance(node.op, ops.Take) else node.op.length
+            _, _, inputs = ops.index_range(indices)
+            checks.update((i.op.position, length) for i in inputs if i.op.role == "primal")
+    return checks
+
+
 def _contiguous(arrays):
     """C-contiguous and aligned, shapes kept (``np.ascontiguousarray`` would make a 0-d array 1-d)."""
     return [a if a.flags.c_contiguous and a.flags.aligned else np.array(a, order="C") for a in arrays]
@@ -337,6 +354,7 @@ class Compiled:
             )
         arrays = validate.prepare_inputs(values, self.names, self.wrt)
         spec = self._specialize(tuple((a.shape, a.dtype) for a in arrays))
+        validate.check_indices(arrays, spec.index_checks, self.names)
         return spec, arrays
 
     @property
@@ -364,7 +382,7 @@ class Compiled:
         It skips re-validation, whose cost would dominate a small kernel, and
         returns None for anything else, which then takes the full path.
         """
-        if self.n_inputs != 1 or not arrays[0].flags.c_contiguous:
+        if self.n_inputs != 1 or not arrays[0].flags.c_contiguous or spec.index_checks:
             return
         program = spec.program(kind)
         if program.present != [True] or not single_output:

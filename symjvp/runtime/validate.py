@@ -215,3 +215,21 @@ def parameter_names(func, count):
             names += [fresh(f"{p.name}{k}") for k in range(count - len(names))]
     names += [fresh(f"x{k}") for k in range(len(names), count)]
     return names
+
+
+def check_indices(arrays, checks, names):
+    """Every integer input that indexes an axis of length n holds values in [-n, n), as NumPy requires.
+
+    The kernels read memory at these indices without a bounds check of their own.
+    """
+    for position, length in checks:
+        values = arrays[position]
+        if values.size == 0:
+            continue
+        lowest, highest = int(values.min()), int(values.max())
+        if lowest < -length or highest >= length:
+            bad = lowest if lowest < -length else highest
+            raise IndexError(
+                f"input {names[position]!r} holds the index {bad}, out of bounds for an axis of length {length} "
+                f"(indices must be in [-{length}, {length}))"
+            )

@@ -66,6 +66,38 @@ def _extremum(op, x):
     return np.asarray(x, dtype=object)
 
 
+def _is_index(value, k, length):
+    return sp.Eq(value, k) | sp.Eq(value, k - length) if not value.is_Integer else sp.true if value % length == k else sp.false
+
+
+def _selection(values, index, length):
+    """The element of ``values`` (along its first axis) that ``index``, a number known at run time, names."""
+    return sp.Piecewise(*[(values[k], _is_index(index, k, length)) for k in range(length)], (sp.nan, True))
+
+
+def _take(op, x, indices, out_shape):
+    """``Take`` on symbols: each element a selection by the value of its index (a number only at run time)."""
+    out = np.empty(out_shape, dtype=object)
+    length = x.shape[op.axis]
+    index_ndim = indices.ndim - op.batch
+    for position in np.ndindex(*out_shape):
+        index = indices[position[: op.batch] + position[op.axis : op.axis + index_ndim]]
+        row = x[position[: op.axis] + (slice(None),) + position[op.axis + index_ndim :]]
+        out[position] = _selection(list(row), index, length)
+    return out
+
+
+def _put_add(op, x, indices, out_shape):
+    out = np.full(out_shape, sp.S.Zero, dtype=object)
+    index_ndim = indices.ndim - op.batch
+    for position in np.ndindex(*x.shape):
+        index = indices[position[: op.batch] + position[op.axis : op.axis + index_ndim]]
+        for k in range(op.length):
+            target = position[: op.axis] + (k,) + position[op.axis + index_ndim :]
+            out[target] += sp.Piecewise((x[position], _is_index(index, k, op.length)), (0, True))
+    return out
+
+
 def scalarize(graph, values):
     """The outputs of ``graph`` as object arrays of SymPy expressions, for input arrays ``values``."""
     env = {id(x): np.asarray(v, dtype=object).reshape(x.shape) for x, v in zip(graph.inputs, values)}
@@ -78,6 +110,10 @@ def scalarize(graph, values):
             result = _elementwise(op, arrays)
         elif isinstance(op, ops.Extremum):
             result = _extremum(op, arrays[0])
+        elif isinstance(op, ops.Take):
+            result = _take(op, *arrays, node.shape)
+        elif isinstance(op, ops.PutAdd):
+            result = _put_add(op, *arrays, node.shape)
         elif isinstance(op, ops.Input):
             raise ValueError(f"no value for input {op.name!r}")
         else:

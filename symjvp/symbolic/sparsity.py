@@ -55,8 +55,26 @@ def _contraction(node, k):
     )
 
 
+def _any_index(take, source_shape, index_shape):
+    """Incidence (out elements x source elements) of a ``Take`` whose indices may be anything in range."""
+    sources = _positions(source_shape)
+    length = source_shape[take.axis]
+    rows = [take.evaluate(sources, np.full(index_shape, k, dtype=np.int64)).ravel() for k in range(length)]
+    out_size = rows[0].size if rows else 0
+    columns = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    targets = np.tile(np.arange(out_size), length)
+    return sparse.csr_matrix(
+        (np.ones(targets.size, dtype=bool), (targets, columns)), shape=(out_size, int(np.prod(source_shape)))
+    )
+
+
 def _pattern(node, inputs, patterns, width):
     op = node.op
+    if isinstance(op, ops.Take):
+        return _any_index(op, inputs[0].shape, inputs[1].shape) @ patterns[0]
+    if isinstance(op, ops.PutAdd):
+        take = ops.Take(op.axis, op.batch)
+        return _any_index(take, node.shape, inputs[1].shape).T.tocsr() @ patterns[0]
     present = [p for p in patterns if p is not None]
     if isinstance(op, ops.Elementwise):
         total = sparse.csr_matrix((node.size, width), dtype=bool)

@@ -35,6 +35,12 @@ _CONTROL_FLOW = (
 )
 
 
+_TAKE_ADVICE = (
+    "A NumPy array indexed by traced integers is written np.take(array, indices, axis=...) "
+    "(or traced_array[indices], which also traces)."
+)
+
+
 def _binary(name, reflected=False):
     def method(self, other):
         if reflected:
@@ -127,7 +133,7 @@ class TracedArray:
         raise _needs_value("int(x)", "Shapes are static: use x.shape or len(x) for sizes.")
 
     def __index__(self):
-        raise _needs_value("Using a traced array as an index", "Index with constant integers or arrays.")
+        raise _needs_value("Using a traced array as an index of a NumPy array or list", _TAKE_ADVICE)
 
     def __complex__(self):
         raise _needs_value("complex(x)", "Complex numbers are not supported.")
@@ -147,6 +153,8 @@ class TracedArray:
         The elements are traced scalars; symjvp turns such arrays back into a
         single node wherever they meet a traced operation or are returned.
         """
+        if self.dtype.kind in "iu" and self.ndim:
+            raise _needs_value("Converting traced integers to a NumPy array (indexing a NumPy array with them)", _TAKE_ADVICE)
         if (dtype is not None and np.dtype(dtype) != object) or self.size > self.OBJECT_ARRAY_LIMIT:
             raise _needs_value(
                 "Converting a traced array to a NumPy array (np.asarray, np.array with a dtype, a non-NumPy library)",

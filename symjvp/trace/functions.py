@@ -25,8 +25,71 @@ def _where():
 
 
 def unsupported(what, hint=""):
-    hint = f" {hint}" if hint else ""
-    return UnsupportedOperationError(f"{what} is not supported by symjvp.{hint}{_where()}")
+    """The error for ``what`` (spelled as the user wrote it), with what to write instead and where."""
+    hint = hint or instead(what)
+    return UnsupportedOperationError(f"{what} is not supported by symjvp. {hint}{_where()}")
+
+
+_DATA_DEPENDENT_SHAPE = (
+    "Its result's shape depends on the data, which a kernel compiled once cannot have. Instead, keep the shape: "
+    "np.where(mask, x, 0), or a sum over where=mask."
+)
+_FACTORIZATION = (
+    "It has no closed form that symjvp can write out. Instead, compute it outside the traced function and pass "
+    "the result in as an input; small systems trace with np.linalg.solve, inv, det and cholesky."
+)
+
+#: What to write instead of a function that does not trace, by its name.
+INSTEAD = {
+    **dict.fromkeys(["eig", "eigh", "eigvals", "eigvalsh", "svd", "svdvals", "qr", "pinv", "lstsq", "expm",
+                     "matrix_rank", "lu", "schur"], _FACTORIZATION),
+    **dict.fromkeys(["nonzero", "flatnonzero", "argwhere", "unique", "extract", "compress", "unique_values",
+                     "unique_counts", "histogram", "bincount", "delete", "trim_zeros"], _DATA_DEPENDENT_SHAPE),
+    "matrix_power": "Instead, multiply: a @ a @ a.",
+    **dict.fromkeys(["bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "invert", "left_shift",
+                     "right_shift"], "Bit operations have no derivative. Instead, use np.logical_and, "
+                     "np.logical_or, np.logical_xor or ~ on boolean arrays."),
+    "cumulative_prod": "Instead, use np.cumprod(x, axis=...).",
+    "cumulative_sum": "Instead, use np.cumsum(x, axis=...).",
+    "round": "It has no derivative (zero almost everywhere). Instead, use np.floor(x + 0.5) where a rounded value is needed.",
+    "around": "It has no derivative (zero almost everywhere). Instead, use np.floor(x + 0.5) where a rounded value is needed.",
+    "rint": "It has no derivative (zero almost everywhere). Instead, use np.floor(x + 0.5) where a rounded value is needed.",
+    "convolve": "Instead, write the sum of shifted slices: sum(w[k] * x[k:len(x) - len(w) + 1 + k] for k in range(len(w))).",
+    "correlate": "Instead, write the sum of shifted slices: sum(w[k] * x[k:len(x) - len(w) + 1 + k] for k in range(len(w))).",
+    "percentile": "Instead, sort with np.sort and index the sorted array (np.median traces).",
+    "quantile": "Instead, sort with np.sort and index the sorted array (np.median traces).",
+}
+
+_GENERIC = (
+    "Instead, write it with the NumPy functions that trace (ufuncs, reductions, np.einsum and @, slicing, np.where), "
+    "or compute it outside the traced function and pass the result in as an input."
+)
+
+
+def instead(what):
+    """What to write instead of ``what``: advice for its name, else the supported functions of similar names."""
+    import difflib
+    import re
+
+    name = re.match(r"(?:\w+\.)*(\w+)", what)
+    name = name.group(1) if name else what
+    if name in INSTEAD:
+        return INSTEAD[name]
+    if name.startswith("fft") or ".fft." in what:
+        return "Fourier transforms do not trace. " + _GENERIC
+    similar = difflib.get_close_matches(name, supported_names(), n=3, cutoff=0.75)
+    if similar:
+        return f"Instead, perhaps: {', '.join(similar)} (these trace)."
+    return _GENERIC
+
+
+def supported_names():
+    """The spellings of every function that traces, as a user would write them."""
+    from .array import IMPLEMENTATIONS
+
+    names = {f"np.linalg.{f.__name__}" if "linalg" in (f.__module__ or "") else f"np.{f.__name__}" for f in IMPLEMENTATIONS}
+    names.update(f"np.{n}" for n in (*E.UNARY, *E.BINARY, *E.LOGICAL, *E.ALIASES) if hasattr(np, n))
+    return sorted(names)
 
 
 #: Input positions each traced call depends on: a stack, one entry per call in progress.
@@ -933,10 +996,90 @@ def _ranks(t):
     return sum_(before, axis=-1)
 
 
+@tracked
+def argsort(x, axis=-1, kind=None, order=None, **kwargs):
+    """The positions that sort ``x`` (stable): an integer array, not differentiated."""
+    node = as_node(x)
+    if axis is None:
+        node, axis = build.reshape(node, (node.size,)), -1
+    axis = normalize_axis(axis, node.ndim)
+    n = node.shape[axis]
+    if n > SORT_MAX_LENGTH:
+        raise unsupported(f"np.argsort over an axis of length {n}", f"Sorting is traced up to length {SORT_MAX_LENGTH}.")
+    t = moveaxis(wrap(node), axis, -1)
+    ranks = _ranks(t)
+    positions = np.arange(n)
+    sources = where(ranks[..., :, None] == positions, positions[:, None], 0)
+    return moveaxis(amax(sources, axis=-2), -1, axis)
+
+
+@tracked
+def searchsorted(a, v, side="left", sorter=None):
+    """Where each ``v`` would be inserted into the sorted ``a``: an integer array, not differentiated."""
+    if sorter is not None:
+        raise unsupported("np.searchsorted(..., sorter=...)", "Instead, sort a first with np.sort.")
+    a_node = as_node(a)
+    if a_node.ndim != 1:
+        raise ValueError("object too deep for desired array: np.searchsorted needs a 1-D a")
+    a = a if is_traced(a) else np.asarray(a)
+    v_values = v if is_traced(v) else np.asarray(v)
+    before = (a < v_values[..., None]) if side == "left" else (a <= v_values[..., None])
+    return amax(where(before, np.arange(1, a_node.shape[0] + 1), 0), axis=-1)
+
+
+def _logical_reduction(kind):
+    @tracked
+    def reduce(x, axis=None, out=None, keepdims=False, **kwargs):
+        _no_out({"out": out}, f"np.{kind}")
+        t = wrap(as_node(x))
+        failing = (t == 0) if kind == "all" else (t != 0)
+        count = sum_(failing, axis=axis, keepdims=keepdims)
+        return (count == 0) if kind == "all" else (count > 0)
+
+    reduce.__name__ = kind
+    return reduce
+
+
+def _nan_reduction(name, reduction, neutral):
+    @tracked
+    def reduce(x, axis=None, *args, keepdims=False, **kwargs):
+        t = wrap(as_node(x))
+        return reduction(where(elementwise("isnan", t), neutral, t), axis, *args, keepdims=keepdims, **kwargs)
+
+    reduce.__name__ = name
+    return reduce
+
+
+@tracked
+def nanmean(x, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+    _no_out({"out": out}, "nanmean")
+    t = wrap(as_node(x))
+    present = ~elementwise("isnan", t)
+    total = sum_(where(present, t, 0.0), axis=axis, keepdims=keepdims)
+    return total / sum_(present, axis=axis, keepdims=keepdims)
+
+
+@tracked
+def median(x, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """The middle of the sorted values (the mean of the two middle ones for an even count)."""
+    _no_out({"out": out}, "median")
+    node = as_node(x)
+    if axis is None:
+        node, axis = build.reshape(node, (node.size,)), 0
+    axis = normalize_axis(axis, node.ndim)
+    n = node.shape[axis]
+    ordered = moveaxis(sort(wrap(node), axis=axis), axis, -1)
+    middle = ordered[..., (n - 1) // 2 : n // 2 + 1]
+    result = mean(middle, axis=-1)
+    if keepdims:
+        result = expand_dims(result, axis)
+    return result
+
+
 def _arg_extremum(kind):
     @tracked
     def select(x, axis=None, out=None, keepdims=False):
-        """The first position of the extremum: an integer array, not differentiated."""
+        """The first position of the extremum (or of a NaN, as NumPy): an integer array, not differentiated."""
         _no_out({"out": out}, f"arg{kind}")
         node = as_node(x)
         if axis is None:
@@ -947,7 +1090,8 @@ def _arg_extremum(kind):
         shape = [1] * node.ndim
         shape[axis] = node.shape[axis]
         positions = np.arange(node.shape[axis]).reshape(shape)
-        return amin(where(t == extremum, positions, node.shape[axis]), axis=axis, keepdims=keepdims)
+        first = (t == extremum) | elementwise("isnan", t)
+        return amin(where(first, positions, node.shape[axis] - 1), axis=axis, keepdims=keepdims)
 
     select.__name__ = f"arg{kind}"
     return select
@@ -1107,6 +1251,49 @@ def _selection(numpy_fn):
     return select
 
 
+_take_constant = _selection(np.take)
+_take_along_constant = _selection(np.take_along_axis)
+
+
+@tracked
+def take(x, indices, axis=None, out=None, mode="raise"):
+    """``np.take``: constant indices select at trace time; traced integer indices at run time."""
+    _no_out({"out": out}, "take")
+    if not is_traced(indices):
+        return _take_constant(x, indices, axis=axis, mode=mode)
+    if mode != "raise":
+        raise unsupported(f"np.take(..., mode={mode!r}) with traced indices", "Clip the indices before they are used.")
+    from .indexing import checked_indices
+
+    node = as_node(x)
+    if axis is None:
+        node, axis = build.reshape(node, (node.size,)), 0
+    axis = normalize_axis(axis, node.ndim)
+    return wrap(build.take(node, checked_indices(indices, node.shape[axis]), axis))
+
+
+@tracked
+def take_along_axis(x, indices, axis):
+    """``np.take_along_axis``; with traced indices (an ``argmax(..., keepdims=True)``) a batched ``Take``."""
+    if not is_traced(indices):
+        return _take_along_constant(x, indices, axis)
+    from .indexing import checked_indices
+
+    node = as_node(x)
+    if axis is None:
+        node, axis = build.reshape(node, (node.size,)), 0
+    axis = normalize_axis(axis, node.ndim)
+    index_node = as_node(indices)
+    if index_node.ndim != node.ndim:
+        raise ValueError("`indices` and `arr` must have the same number of dimensions")
+    shape = list(np.broadcast_shapes(node.shape[:axis] + (1,) + node.shape[axis + 1 :], index_node.shape))
+    x_moved = moveaxis(broadcast_to(wrap(node), shape[:axis] + [node.shape[axis]] + shape[axis + 1 :]), axis, -1)
+    i_moved = moveaxis(broadcast_to(indices, shape), axis, -1)
+    last = node.ndim - 1
+    taken = build.take(x_moved.node, checked_indices(i_moved, node.shape[axis]), last, last)
+    return moveaxis(wrap(taken), -1, axis)
+
+
 def _triangle(numpy_fn):
     @tracked
     def mask(x, k=0):
@@ -1247,7 +1434,8 @@ FUNCTIONS = {
     np.fliplr: _selection(np.fliplr),
     np.flipud: _selection(np.flipud),
     np.diagonal: diagonal,
-    np.take: _selection(np.take),
+    np.take: take,
+    np.take_along_axis: take_along_axis,
     np.tile: _selection(np.tile),
     np.repeat: _selection(np.repeat),
     np.rot90: _selection(np.rot90),
@@ -1258,6 +1446,15 @@ FUNCTIONS = {
     np.kron: kron,
     np.sort: sort,
     np.argmax: argmax,
+    np.argsort: argsort,
+    np.searchsorted: searchsorted,
+    np.any: _logical_reduction("any"),
+    np.all: _logical_reduction("all"),
+    np.nansum: _nan_reduction("nansum", lambda x, axis, *a, **k: sum_(x, axis, *a, **k), 0.0),
+    np.nanmax: _nan_reduction("nanmax", lambda x, axis, *a, **k: amax(x, axis, *a, **k), -np.inf),
+    np.nanmin: _nan_reduction("nanmin", lambda x, axis, *a, **k: amin(x, axis, *a, **k), np.inf),
+    np.nanmean: nanmean,
+    np.median: median,
     np.argmin: argmin,
     np.interp: interp,
     np.trace: trace_,

@@ -24,10 +24,8 @@ def _normalize_key(key, ndim):
     items = []
     for item in key:
         if is_traced(item):
-            raise TraceError(
-                "indexing with a traced array: the result would depend on the data. "
-                f"Use constant (captured) index arrays, or np.where for masks{_where()}"
-            )
+            items.append(_traced_index(item))
+            continue
         if isinstance(item, list):
             item = np.asarray(item)
             if item.dtype == object:
@@ -80,9 +78,46 @@ def _basic_region(node, items):
     return starts, steps, lengths
 
 
+def _traced_index(item):
+    if item.dtype == np.bool_:
+        raise TraceError(
+            "indexing with a traced boolean mask: the result's shape would depend on the data. "
+            f"Use np.where(mask, x, 0) (or a sum over where=mask) instead{_where()}"
+        )
+    if item.dtype.kind not in "iu":
+        raise IndexError(f"arrays used as indices must be of integer (or boolean) type, not {item.dtype}")
+    return item
+
+
+def checked_indices(indices, length):
+    """The node of run-time ``indices`` into an axis of ``length``, once they are known to be in range.
+
+    Integer inputs are checked by each call; computed indices must select
+    among values whose range is known (an argmax, a where of inputs and
+    constants).  An out-of-range read is never allowed to happen.
+    """
+    from ..graph.ops import index_range
+
+    node = indices.node
+    proven = index_range(node)
+    if proven is None:
+        raise TraceError(
+            "indices computed by arithmetic on traced values cannot be proven to be in range. Compute them outside "
+            "the function and pass them in as an integer input (checked at every call), or select with "
+            f"np.argmax/np.argmin{_where()}"
+        )
+    lowest, highest, _ = proven
+    if lowest is not None and (lowest < -length or highest >= length):
+        raise IndexError(f"index {lowest if lowest < -length else highest} is out of bounds for axis with size {length}")
+    return node
+
+
 def getitem(x, key):
     node = x.node
     items = _normalize_key(key, node.ndim)
+    traced = [k for k, i in enumerate(items) if is_traced(i)]
+    if traced:
+        return wrap(_traced_getitem(node, items, traced))
     expected = np.broadcast_to(np.empty((), dtype=np.int8), node.shape)[tuple(items)].shape
     is_array = [isinstance(i, np.ndarray) for i in items]
     advanced = any(is_array)
@@ -112,6 +147,11 @@ def setitem(node, key, value):
         mask = build.constant(key)
         return build.ew(sp.Piecewise((E.A[1], E.C[0]), (E.A[2], True)), mask, value_node, node, dtype=node.dtype)
     items = _normalize_key(key, node.ndim)
+    if any(is_traced(i) for i in items):
+        raise unsupported(
+            "assignment at a traced index",
+            "Build the array with np.where(np.arange(len(x)) == i, value, x) instead.",
+        )
     if any(isinstance(i, np.ndarray) for i in items) or any(i is None for i in items):
         raise unsupported(
             "assignment through an index array",
@@ -135,6 +175,20 @@ def setitem(node, key, value):
     placed = build.embed(region, starts, steps, node.shape)
     inside = build.embed(build.fill(True, lengths, np.bool_), starts, steps, node.shape)
     return build.ew(sp.Piecewise((E.A[1], E.C[0]), (E.A[2], True)), inside, placed, node, dtype=node.dtype)
+
+
+def _traced_getitem(node, items, traced):
+    """``x[..., i, ...]`` with one traced integer array ``i`` and slices elsewhere: a ``Take``."""
+    if len(traced) > 1 or any(not isinstance(i, slice) for k, i in enumerate(items) if k not in traced):
+        raise unsupported(
+            "indexing with a traced index array together with other integer or None indices",
+            "Index with the traced array alone (x[idx], x[:, idx]) and apply the other indices before or after.",
+        )
+    (position,) = traced
+    whole = [slice(None) if k == position else i for k, i in enumerate(items)]
+    sliced = build.slice_(node, *_basic_region(node, whole))
+    indices = checked_indices(items[position], sliced.shape[position])
+    return build.take(sliced, indices, position)
 
 
 def _advanced(node, items, expected):

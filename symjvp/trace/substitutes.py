@@ -2,13 +2,14 @@
 
 ``np.asarray(x)`` does not dispatch through ``__array_function__``: NumPy
 calls ``__array__``, which must return a NumPy array, so the traced array
-would become an object array of traced scalars (code per element).  SciPy's
+would become an object array of traced scalars (code per element); ``np.take``
+dispatches on its first argument only, not on traced indices.  SciPy's
 ``logsumexp`` and ``softmax`` are Python code that tests values.  While a
 trace runs, these names give the traced implementations for traced
 arguments and the library's own function for anything else, so a thread
 that is not tracing sees no difference.
 
-NumPy's conversions are replaced as attributes of the ``numpy`` module (the
+NumPy's functions are replaced as attributes of the ``numpy`` module (the
 spelling ``np.asarray``); SciPy's Python functions have their code replaced,
 so that ``from scipy.special import logsumexp`` reaches the substitute too.
 """
@@ -24,12 +25,13 @@ _LOCK = threading.Lock()
 _DEPTH = 0
 _UNDO = []
 
-#: numpy attribute -> traced implementation.
+#: numpy attribute -> traced implementation.  ``np.take`` dispatches on its array only, not on traced indices.
 NUMPY = {
     "asarray": F.asarray,
     "asanyarray": F.asarray,
     "ascontiguousarray": F.asarray,
     "array": F.array,
+    "take": F.take,
 }
 
 #: (module, function) of SciPy -> traced implementation.
@@ -52,14 +54,14 @@ def dispatch(key, args, kwargs):
 
 
 def _numpy_substitute(original, traced):
-    def conversion(a, *args, **kwargs):
-        if F.is_traced(a):
-            return traced(a, *args, **kwargs)
-        return original(a, *args, **kwargs)
+    def substitute(*args, **kwargs):
+        if any(map(F.is_traced, args)) or any(map(F.is_traced, kwargs.values())):
+            return traced(*args, **kwargs)
+        return original(*args, **kwargs)
 
-    conversion.__name__ = conversion.__qualname__ = original.__name__
-    conversion.__doc__ = original.__doc__
-    return conversion
+    substitute.__name__ = substitute.__qualname__ = original.__name__
+    substitute.__doc__ = original.__doc__
+    return substitute
 
 
 def _trampoline(function, key):
