@@ -71,6 +71,52 @@ def f(y0, k):
 args = (np.ones(10), np.ones(10))
 tangent = (np.ones(10), np.ones(10))
 """,
+    # ADBench's LSTM objective: two layers of elementwise-weighted cells, a log-softmax loss per step.
+    "lstm": """
+B, L = 10, 2
+seq = rng.standard_normal((N + 1, B))
+def sigmoid(x):
+    return 1 / (1 + xp.exp(-x))
+def f(params, state):
+    h = [state[l, 0] for l in range(L)]
+    c = [state[l, 1] for l in range(L)]
+    loss = 0.0
+    for t in range(N):
+        inp = seq[t]
+        for l in range(L):
+            gates = xp.concatenate([inp, h[l], inp, h[l]]) * params[l, 0] + params[l, 1]
+            c[l] = c[l] * sigmoid(gates[:B]) + sigmoid(gates[B:2 * B]) * xp.tanh(gates[3 * B:])
+            h[l] = sigmoid(gates[2 * B:3 * B]) * xp.tanh(c[l])
+            inp = h[l]
+        loss = loss - xp.sum((inp - xp.log(xp.sum(xp.exp(inp)))) * seq[t + 1])
+    return loss
+args = (rng.standard_normal((L, 2, 4 * B)) * 0.1, rng.standard_normal((L, 2, B)) * 0.1)
+tangent = (np.ones((L, 2, 4 * B)), np.ones((L, 2, B)))
+""",
+    # ADBench's GMM objective (with its Wishart prior), all parameters in one vector.
+    "gmm": """
+D, K, M = 5, 5, 100
+X = rng.standard_normal((M, D))
+T = D * (D - 1) // 2
+rows, cols = np.tril_indices(D, -1)
+table = np.full((D, D), D + T)
+table[np.arange(D), np.arange(D)] = np.arange(D)
+table[rows, cols] = D + np.arange(T)
+def f(theta):
+    alphas, means, icf = theta[:K], theta[K:K + K * D].reshape(K, D), theta[K + K * D:].reshape(K, D + T)
+    diagonal = xp.exp(icf[:, :D])
+    sum_qs = xp.sum(icf[:, :D], axis=1)
+    factors = xp.concatenate([diagonal, icf[:, D:], xp.zeros((K, 1))], axis=1)[:, table]
+    centered = X[:, None, :] - means[None]
+    sqsum = xp.sum(xp.einsum("kij,nkj->nki", factors, centered) ** 2, axis=2)
+    inner = alphas + sum_qs - 0.5 * sqsum
+    top = xp.max(inner, axis=1, keepdims=True)
+    per_point = xp.log(xp.sum(xp.exp(inner - top), axis=1)) + top[:, 0]
+    prior = 0.5 * (xp.sum(diagonal ** 2) + xp.sum(icf[:, D:] ** 2)) - 3.0 * xp.sum(sum_qs)
+    return xp.sum(per_point) - M * xp.log(xp.sum(xp.exp(alphas))) + prior
+args = (rng.standard_normal(K + K * D + K * (D + T)) * 0.1,)
+tangent = (np.ones(K + K * D + K * (D + T)),)
+""",
 }
 
 FIRST_CALL = """
@@ -102,7 +148,9 @@ ROWS = (
     + [(f"mass action, {n} species, Jacobian", "mass_action", n, "jacobian") for n in (20, 100, 400)]
     + [(f"sin(x)*c + exp(-x), n = {n}", "sin_exp", n, "jvp") for n in [4**k for k in range(11)]]
     + [("Rosenbrock, 50 parameters, Hessian", "rosenbrock", None, "hessian")]
-    + [(f"RK4, 10 species, {n} steps, {kind}", "rk4", n, kind) for n in (10, 100) for kind in ("jvp", "vjp")]
+    + [(f"RK4, 10 species, {n} steps, {kind}", "rk4", n, kind) for n in (10, 100, 1000) for kind in ("jvp", "vjp")]
+    + [(f"LSTM 2 layers, {n} steps, loss gradient", "lstm", n, "vjp") for n in (4, 16, 64)]
+    + [("GMM d=5 K=5 N=100, Hessian", "gmm", None, "hessian")]
 )
 QUICK = {"seed exp_reducer (2000, 2000)", "MLP 3x100 tanh, jvp", "mass action, 20 species, Jacobian",
          "sin(x)*c + exp(-x), n = 1", "sin(x)*c + exp(-x), n = 64", "RK4, 10 species, 10 steps, jvp"}

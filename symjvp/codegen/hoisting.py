@@ -9,6 +9,7 @@ bundle-adjustment point once for each of its two residuals (3-4x slower),
 ``sin(row_sum[i])`` once for every element of the row.
 """
 
+import itertools
 import math
 
 import sympy as sp
@@ -161,3 +162,9 @@ class Schedule:
 
 def _free_names(expr):
     return {str(symbol) for symbol in getattr(expr, "free_symbols", ())}
+
+
+def schedules(kernel):
+    """One Schedule per nest of ``kernel``, its lifted names numbered across the kernel (every printer shares them)."""
+    names = itertools.count()
+    return [Schedule(nest, names) for nest in kernel.nests]

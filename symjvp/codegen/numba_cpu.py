@@ -1,6 +1,5 @@
 """Kernel IR -> Python source for ``numba.njit`` -> a compiled CPU kernel."""
 
-import itertools
 import linecache
 import math
 import os
@@ -41,16 +40,14 @@ def dtype_literal(dtype):
     return "np.bool_" if dtype == np.bool_ else f"np.{dtype.name}"
 
 
-def _emit_nest(nest, out, indent, names):
+def _emit_nest(nest, schedule, out, indent):
     """The nest's loops, each statement at the level codegen/hoisting.py gives it."""
     from functools import partial
 
     from ..lower.kernel_ir import loop_bounds
-    from .hoisting import Schedule
     from .printer import print_expression
 
     print_expression = partial(print_expression, inline=TRANSCENDENTALS == "inline")
-    schedule = Schedule(nest, names)
 
     def emit_level(level, pad):
         for kind, name, *rest in schedule.levels[level]:
@@ -118,7 +115,7 @@ def core_name(name):
     return f"{name}_core"
 
 
-def kernel_source(kernel):
+def kernel_source(kernel, nest_schedules=None):
     """The Python source of ``kernel``: a core and the function around it.
 
     The core does all the work on flat arrays it is given, outputs and
@@ -130,10 +127,11 @@ def kernel_source(kernel):
     out = [f"# {comment_text(line)}" for line in kernel.header.splitlines()]
     buffers = kernel.arguments + kernel.temporaries
     out.append(f"def {core_name(kernel.name)}({', '.join(b.name for b in buffers)}):")
-    names = itertools.count()
+    from .hoisting import schedules
+
     body = len(out)
-    for nest in kernel.nests:
-        _emit_nest(nest, out, 1, names)
+    for nest, schedule in zip(kernel.nests, nest_schedules or schedules(kernel)):
+        _emit_nest(nest, schedule, out, 1)
     if all(line.lstrip().startswith("#") for line in out[body:]):
         out.append("    return")  # nothing to compute: every array is empty
     out.append("")

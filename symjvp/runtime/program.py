@@ -47,9 +47,11 @@ def _serialized(kernel):
 
 
 class KernelProgram:
-    def __init__(self, name, source, parallel, specs, present, copies, constants, layout):
+    def __init__(self, name, source, parallel, specs, present, copies, constants, layout, c_source=None):
         self.name = name
         self.source = source
+        #: The core as C (codegen/c_cpu.py), which the native library is built from; None: Numba builds it.
+        self.c_source = c_source
         self.parallel = parallel
         #: (shape, dtype) of every output, including exact zeros no kernel computes.
         self.specs = [(tuple(shape), np.dtype(dtype)) for shape, dtype in specs]
@@ -76,11 +78,17 @@ class KernelProgram:
 
     @classmethod
     def from_graph(cls, graph, name, header):
-        from ..codegen import native
+        from ..codegen import c_cpu, native
+        from ..codegen.hoisting import schedules
         from ..codegen.numba_cpu import kernel_source
         from ..lower.lowering import lower
 
         ir, constants = lower(graph, name, header)
+        nest_schedules = schedules(ir)
+        try:
+            c_source = c_cpu.core_source(ir, native.ENTRY, nest_schedules)
+        except NotImplementedError:
+            c_source = None
         first, copies = {}, []
         for k, out in enumerate(graph.outputs):
             copies.append(out is not None and id(out) in first)
@@ -88,7 +96,8 @@ class KernelProgram:
                 first.setdefault(id(out), k)
         specs = [graph.output_spec(k) for k in range(len(graph.outputs))]
         present = [out is not None for out in graph.outputs]
-        return cls(name, kernel_source(ir), ir.parallel, specs, present, copies, constants, native.layout(ir))
+        layout = native.layout(ir)
+        return cls(name, kernel_source(ir, nest_schedules), ir.parallel, specs, present, copies, constants, layout, c_source)
 
     def __str__(self):
         """What the kernel computes, from its header: ``jvp kernel of f(x: (3,) float64)``."""
@@ -103,6 +112,7 @@ class KernelProgram:
             "present": self.present,
             "copies": self.copies,
             "layout": self.layout,
+            "c_source": self.c_source,
         }
 
     @property
@@ -187,6 +197,12 @@ class KernelProgram:
         """The native library's bytes (None: the core cannot be native), from the helper process if there is one."""
         from ..codegen import builder, native, numba_cpu
 
+        if self.c_source is not None:
+            try:
+                return native.build(None, self.layout, entry, c_source=self.c_source)
+            except RuntimeError as error:
+                report_once(f"{self.name}: {error}; building its core with Numba instead")
+        builder.start()  # Numba in a helper process: this one need never import it (codegen/builder.py)
         try:
             return builder.build(self.module_path, self.module_source, self.name, self.layout, numba_cpu.FASTMATH)
         except RuntimeError:
