@@ -196,6 +196,7 @@ FUNCTIONS = {
     "solve_batched_matrices": (lambda a, b: np.linalg.solve(_spd(a), b), [(2, 2, 2), (2, 2, 3)]),
     "cholesky": (lambda a: np.linalg.cholesky(_spd(a)), [(4, 4)]),
     "median": (lambda x: np.median(x, axis=1), [(2, 4)]),
+    "matrix_norms": (lambda a: np.linalg.norm(a, 1) + np.linalg.norm(a, np.inf) * np.linalg.norm(a, -np.inf), [(3, 4)]),
     "argsort_selection": (lambda x: x[np.argsort(x)] * np.arange(5.0), [(5,)]),
     "searchsorted_as_index": (lambda x: np.take([1.0, 2.0, 4.0, 8.0], np.searchsorted([0.3, 0.6, 0.9], x)) * x, [(5,)]),
     "any_all": (lambda x: np.where(np.any(x > 0.5) & ~np.all(x > 0.5), x, -x), [(4,)]),

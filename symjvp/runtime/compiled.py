@@ -653,11 +653,18 @@ class Compiled:
             raise ImportError("sparsity() needs scipy: pip install 'symjvp[scipy]'") from exc
         return sparsity_pattern(self._default.graph, self.wrt)
 
-    def source(self, kind="jvp"):
-        """The generated kernel source for ``kind``: "primal", "jvp", "vjp" or "jacobian"."""
+    def source(self, kind="jvp", language="python"):
+        """The generated kernel source for ``kind``: "primal", "jvp", "vjp" or "jacobian".
+
+        ``language="python"``: the Numba module (the kernel and the core it calls); ``"c"``: the core as the
+        C the native library is compiled from, for serial kernels (None where the core has no C form).
+        """
         if kind not in KINDS:
             raise ArgumentError(f"source kind must be one of {', '.join(map(repr, KINDS))}; got {kind!r}")
-        return self._default.program(kind).source
+        if language not in ("python", "c"):
+            raise ArgumentError(f"source language must be 'python' or 'c'; got {language!r}")
+        program = self._default.program(kind)
+        return program.source if language == "python" else program.c_source
 
     def __repr__(self):
         """The function, its parameters, each compiled signature and the kinds of kernel built for it."""

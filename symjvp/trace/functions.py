@@ -858,7 +858,16 @@ def norm(x, ord=None, axis=None, keepdims=False):
         return amin(elementwise("absolute", t), axis=axes, keepdims=keepdims)
     if vector and isinstance(ord, (numbers.Real,)) and ord > 0:
         return sum_(elementwise("absolute", t) ** ord, axis=axes, keepdims=keepdims) ** (1.0 / ord)
-    raise unsupported(f"np.linalg.norm with ord={ord!r} over axes {axes}")
+    if not vector and len(axes) == 2 and ord in (1, -1, np.inf, -np.inf):
+        # ord 1: the largest column sum of |x|; inf: the largest row sum; negative: the smallest.
+        rows, columns = axes
+        summed = sum_(elementwise("absolute", t), axis=rows if abs(ord) == 1 else columns, keepdims=True)
+        return (amax if ord > 0 else amin)(summed, axis=axes, keepdims=keepdims)
+    raise unsupported(
+        f"np.linalg.norm with ord={ord!r} over axes {axes}",
+        "Instead, for a matrix's 2-norm or nuclear norm (singular values), compute the SVD outside the traced "
+        "function; ord=None/'fro', 1, -1, inf and -inf trace.",
+    )
 
 
 @tracked

@@ -1,0 +1,24 @@
+/* symjvp jacobian kernel of logistic_layer(X: (50, 2) float64, w: (2,) float64) */
+#include <math.h>
+#include <stdint.h>
+
+/* NumPy's maximum and minimum: NaN wins. */
+static inline double sj_max(double a, double b) { return (a > b || a != a) ? a : b; }
+static inline double sj_min(double a, double b) { return (a < b || a != a) ? a : b; }
+static inline int64_t sj_imax(int64_t a, int64_t b) { return a > b ? a : b; }
+static inline int64_t sj_imin(int64_t a, int64_t b) { return a < b ? a : b; }
+static inline double sj_sign(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : x); }
+
+void symjvp_core(double *restrict X, double *restrict w, double *restrict out0) {
+    {
+        __auto_type inv0 = -w[0];
+        __auto_type inv1 = -w[1];
+        for (int64_t i0 = 0; i0 < 50; i0++) {
+            __auto_type t0 = 2*i0;
+            __auto_type t1 = exp(inv0*X[t0] + inv1*X[t0 + 1]);
+            __auto_type t2 = t1/((t1 + 1)*(t1 + 1));
+            out0[t0] = t2*X[t0];
+            out0[t0 + 1] = t2*X[t0 + 1];
+        }
+    }
+}

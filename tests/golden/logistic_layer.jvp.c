@@ -1,0 +1,25 @@
+/* symjvp jvp kernel of logistic_layer(X: (50, 2) float64, w: (2,) float64) */
+#include <math.h>
+#include <stdint.h>
+
+/* NumPy's maximum and minimum: NaN wins. */
+static inline double sj_max(double a, double b) { return (a > b || a != a) ? a : b; }
+static inline double sj_min(double a, double b) { return (a < b || a != a) ? a : b; }
+static inline int64_t sj_imax(int64_t a, int64_t b) { return a > b ? a : b; }
+static inline int64_t sj_imin(int64_t a, int64_t b) { return a < b ? a : b; }
+static inline double sj_sign(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : x); }
+
+void symjvp_core(double *restrict X, double *restrict w, double *restrict v_w, double *restrict out0, double *restrict out1) {
+    {
+        __auto_type inv0 = -w[0];
+        __auto_type inv1 = -w[1];
+        __auto_type inv2 = -v_w[0];
+        __auto_type inv3 = -v_w[1];
+        for (int64_t i0 = 0; i0 < 50; i0++) {
+            __auto_type t0 = exp(inv0*X[2*i0] + inv1*X[2*i0 + 1]);
+            __auto_type t1 = t0 + 1;
+            out0[i0] = (1.0/(((double)(t1))));
+            out1[i0] = -t0*(inv2*X[2*i0] + inv3*X[2*i0 + 1])/((t1)*(t1));
+        }
+    }
+}

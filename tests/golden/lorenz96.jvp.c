@@ -1,0 +1,37 @@
+/* symjvp jvp kernel of lorenz96(u: (100,) float64) */
+#include <math.h>
+#include <stdint.h>
+
+/* NumPy's maximum and minimum: NaN wins. */
+static inline double sj_max(double a, double b) { return (a > b || a != a) ? a : b; }
+static inline double sj_min(double a, double b) { return (a < b || a != a) ? a : b; }
+static inline int64_t sj_imax(int64_t a, int64_t b) { return a > b ? a : b; }
+static inline int64_t sj_imin(int64_t a, int64_t b) { return a < b ? a : b; }
+static inline double sj_sign(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : x); }
+
+void symjvp_core(double *restrict u, double *restrict v_u, double *restrict out0, double *restrict out1) {
+    /* boundary iterations */
+    {
+        for (int64_t i0 = 0; i0 < 3; i0++) {
+            __auto_type t0 = u[((i0 < 99) ? (i0 + 1) : (i0 - 99))] - u[((i0 < 2) ? (i0 + 98) : (i0 - 2))];
+            out0[i0] = t0*u[((i0 < 1) ? (i0 + 99) : (i0 - 1))] - u[i0] + 8;
+            out1[i0] = t0*v_u[((i0 < 1) ? (i0 + 99) : (i0 - 1))] + (v_u[((i0 < 99) ? (i0 + 1) : (i0 - 99))] - v_u[((i0 < 2) ? (i0 + 98) : (i0 - 2))])*u[((i0 < 1) ? (i0 + 99) : (i0 - 1))] - v_u[i0];
+        }
+    }
+    /* interior iterations: index tests decided */
+    {
+        for (int64_t i0 = 3; i0 < 99; i0++) {
+            __auto_type t0 = u[i0 + 1] - u[i0 - 2];
+            out0[i0] = t0*u[i0 - 1] - u[i0] + 8;
+            out1[i0] = t0*v_u[i0 - 1] + (v_u[i0 + 1] - v_u[i0 - 2])*u[i0 - 1] - v_u[i0];
+        }
+    }
+    /* boundary iterations */
+    {
+        for (int64_t i0 = 99; i0 < 100; i0++) {
+            __auto_type t0 = u[((i0 < 99) ? (i0 + 1) : (i0 - 99))] - u[((i0 < 2) ? (i0 + 98) : (i0 - 2))];
+            out0[i0] = t0*u[((i0 < 1) ? (i0 + 99) : (i0 - 1))] - u[i0] + 8;
+            out1[i0] = t0*v_u[((i0 < 1) ? (i0 + 99) : (i0 - 1))] + (v_u[((i0 < 99) ? (i0 + 1) : (i0 - 99))] - v_u[((i0 < 2) ? (i0 + 98) : (i0 - 2))])*u[((i0 < 1) ? (i0 + 99) : (i0 - 1))] - v_u[i0];
+        }
+    }
+}

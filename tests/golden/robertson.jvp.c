@@ -1,0 +1,28 @@
+/* symjvp jvp kernel of robertson(y: (3,) float64) */
+#include <math.h>
+#include <stdint.h>
+
+/* NumPy's maximum and minimum: NaN wins. */
+static inline double sj_max(double a, double b) { return (a > b || a != a) ? a : b; }
+static inline double sj_min(double a, double b) { return (a < b || a != a) ? a : b; }
+static inline int64_t sj_imax(int64_t a, int64_t b) { return a > b ? a : b; }
+static inline int64_t sj_imin(int64_t a, int64_t b) { return a < b ? a : b; }
+static inline double sj_sign(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : x); }
+
+void symjvp_core(double *restrict y, double *restrict v_y, double *restrict out0, double *restrict out1) {
+    /* unrolled */
+    {
+        __auto_type t0 = 0.04*y[0];
+        __auto_type t1 = 10000*y[2];
+        __auto_type t2 = t1*y[1];
+        __auto_type t3 = t1*v_y[1] - 0.04*v_y[0] + 10000*v_y[2]*y[1];
+        __auto_type t4 = 30000000*((y[1])*(y[1]));
+        __auto_type t5 = 30000000*(2*v_y[1]*y[1]);
+        out0[0] = -t0 + t2;
+        out1[0] = t3;
+        out0[1] = t0 - t2 - t4;
+        out1[1] = -t3 - t5;
+        out0[2] = t4;
+        out1[2] = t5;
+    }
+}

@@ -1,0 +1,22 @@
+/* symjvp primal kernel of robertson(y: (3,) float64) */
+#include <math.h>
+#include <stdint.h>
+
+/* NumPy's maximum and minimum: NaN wins. */
+static inline double sj_max(double a, double b) { return (a > b || a != a) ? a : b; }
+static inline double sj_min(double a, double b) { return (a < b || a != a) ? a : b; }
+static inline int64_t sj_imax(int64_t a, int64_t b) { return a > b ? a : b; }
+static inline int64_t sj_imin(int64_t a, int64_t b) { return a < b ? a : b; }
+static inline double sj_sign(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : x); }
+
+void symjvp_core(double *restrict y, double *restrict out0) {
+    /* unrolled */
+    {
+        __auto_type t0 = 0.04*y[0];
+        __auto_type t1 = 10000*y[1]*y[2];
+        __auto_type t2 = 30000000*((y[1])*(y[1]));
+        out0[0] = -t0 + t1;
+        out0[1] = t0 - t1 - t2;
+        out0[2] = t2;
+    }
+}
