@@ -37,11 +37,9 @@ C_TYPES = {
 _PRELUDE = r"""#include <math.h>
 #include <stdint.h>
 
-/* NumPy's maximum and minimum: NaN wins. */
-static inline double sj_max(double a, double b) { return (a > b || a != a) ? a : b; }
-static inline double sj_min(double a, double b) { return (a < b || a != a) ? a : b; }
-static inline int64_t sj_imax(int64_t a, int64_t b) { return a > b ? a : b; }
-static inline int64_t sj_imin(int64_t a, int64_t b) { return a < b ? a : b; }
+/* NumPy's maximum and minimum, in the operands' own type (an index stays an integer): NaN wins. */
+#define sj_max(a, b) ({ __auto_type sj_a = (a); __auto_type sj_b = (b); (sj_a > sj_b || sj_a != sj_a) ? sj_a : sj_b; })
+#define sj_min(a, b) ({ __auto_type sj_a = (a); __auto_type sj_b = (b); (sj_a < sj_b || sj_a != sj_a) ? sj_a : sj_b; })
 static inline double sj_sign(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : x); }
 """
 
@@ -87,18 +85,17 @@ class CPrinter(C99CodePrinter):
             return f"sqrt({self._print(base)})"
         return f"pow({self._print(base)}, {self._print(exponent)})"
 
-    def _extremum(self, expr, integer, floating):
-        fn = integer if all(a.is_integer for a in expr.args) else floating
+    def _extremum(self, expr, fn):
         result = self._print(expr.args[0])
         for a in expr.args[1:]:
             result = f"{fn}({result}, {self._print(a)})"
         return result
 
     def _print_Max(self, expr):
-        return self._extremum(expr, "sj_imax", "sj_max")
+        return self._extremum(expr, "sj_max")
 
     def _print_Min(self, expr):
-        return self._extremum(expr, "sj_imin", "sj_min")
+        return self._extremum(expr, "sj_min")
 
     def _print_sign(self, expr):
         return f"sj_sign({self._print(expr.args[0])})"

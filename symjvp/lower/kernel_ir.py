@@ -12,14 +12,26 @@ import sympy as sp
 from .. import tuning
 
 
+def _memoized(eval_function):
+    """SymPy's own cache of function constructions is small; index arithmetic repeats far more than it holds."""
+    found = {}
+
+    def evaluate(cls, a, b):
+        key = (a, b)
+        if key not in found:
+            found[key] = eval_function(cls, a, b)
+        return found[key]
+
+    return classmethod(evaluate)
+
+
 class floordiv(sp.Function):
     """Integer division of loop indices (unravelling a flat index)."""
 
     nargs = 2
     is_integer = True
 
-    @classmethod
-    def eval(cls, a, b):
+    def _evaluated(cls, a, b):
         if b == 1:
             return a
         if a.is_Integer and b.is_Integer:
@@ -27,15 +39,19 @@ class floordiv(sp.Function):
         quotient = sp.floor(a / b)
         return None if quotient.has(sp.floor) else quotient
 
+    eval = _memoized(_evaluated)
+
 
 class opaque(sp.Function):
     """A value SymPy must not combine with an equal one: ``opaque(x, 0) - opaque(x, 1)`` stays a subtraction.
 
     SymPy would cancel ``x - x`` to 0 and ``x/x`` to 1, which IEEE arithmetic
-    does not do for inf and NaN; the tag tells the two apart. Printed as the value.
+    does not do for inf and NaN; the tag tells the two apart. Printed as the value,
+    which is a real number (SymPy must not expand it to find out: see ``_read`` in lowering.py).
     """
 
     nargs = 2
+    is_real = True
 
 
 class imod(sp.Function):
@@ -44,14 +60,15 @@ class imod(sp.Function):
     nargs = 2
     is_integer = True
 
-    @classmethod
-    def eval(cls, a, b):
+    def _evaluated(cls, a, b):
         if b == 1:
             return sp.S.Zero
         if a.is_Integer and b.is_Integer:
             return sp.Integer(int(a) % int(b))
         remainder = sp.Mod(a, b)
         return None if remainder.has(sp.Mod) else remainder
+
+    eval = _memoized(_evaluated)
 
 
 class index_equal(sp.logic.boolalg.BooleanFunction):

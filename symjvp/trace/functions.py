@@ -5,8 +5,10 @@ nodes) or Python/NumPy scalars (they become numbers in the formula).  Result
 dtypes are NumPy's own, found by running NumPy on one-element dummies.
 """
 
+import difflib
 import functools
 import numbers
+import re
 import warnings
 
 import numpy as np
@@ -51,13 +53,12 @@ INSTEAD = {
                      "np.logical_or, np.logical_xor or ~ on boolean arrays."),
     "cumulative_prod": "Instead, use np.cumprod(x, axis=...).",
     "cumulative_sum": "Instead, use np.cumsum(x, axis=...).",
-    "round": "It has no derivative (zero almost everywhere). Instead, use np.floor(x + 0.5) where a rounded value is needed.",
-    "around": "It has no derivative (zero almost everywhere). Instead, use np.floor(x + 0.5) where a rounded value is needed.",
-    "rint": "It has no derivative (zero almost everywhere). Instead, use np.floor(x + 0.5) where a rounded value is needed.",
-    "convolve": "Instead, write the sum of shifted slices: sum(w[k] * x[k:len(x) - len(w) + 1 + k] for k in range(len(w))).",
-    "correlate": "Instead, write the sum of shifted slices: sum(w[k] * x[k:len(x) - len(w) + 1 + k] for k in range(len(w))).",
-    "percentile": "Instead, sort with np.sort and index the sorted array (np.median traces).",
-    "quantile": "Instead, sort with np.sort and index the sorted array (np.median traces).",
+    **dict.fromkeys(["round", "around", "rint"], "It has no derivative (zero almost everywhere). Instead, use "
+                    "np.floor(x + 0.5) where a rounded value is needed."),
+    **dict.fromkeys(["convolve", "correlate"], "Instead, write the sum of shifted slices: "
+                    "sum(w[k] * x[k:len(x) - len(w) + 1 + k] for k in range(len(w)))."),
+    **dict.fromkeys(["percentile", "quantile"], "Instead, sort with np.sort and index the sorted array "
+                    "(np.median traces)."),
 }
 
 _GENERIC = (
@@ -68,9 +69,6 @@ _GENERIC = (
 
 def instead(what):
     """What to write instead of ``what``: advice for its name, else the supported functions of similar names."""
-    import difflib
-    import re
-
     name = re.match(r"(?:\w+\.)*(\w+)", what)
     name = name.group(1) if name else what
     if name in INSTEAD:

@@ -2,11 +2,9 @@
 #include <math.h>
 #include <stdint.h>
 
-/* NumPy's maximum and minimum: NaN wins. */
-static inline double sj_max(double a, double b) { return (a > b || a != a) ? a : b; }
-static inline double sj_min(double a, double b) { return (a < b || a != a) ? a : b; }
-static inline int64_t sj_imax(int64_t a, int64_t b) { return a > b ? a : b; }
-static inline int64_t sj_imin(int64_t a, int64_t b) { return a < b ? a : b; }
+/* NumPy's maximum and minimum, in the operands' own type (an index stays an integer): NaN wins. */
+#define sj_max(a, b) ({ __auto_type sj_a = (a); __auto_type sj_b = (b); (sj_a > sj_b || sj_a != sj_a) ? sj_a : sj_b; })
+#define sj_min(a, b) ({ __auto_type sj_a = (a); __auto_type sj_b = (b); (sj_a < sj_b || sj_a != sj_a) ? sj_a : sj_b; })
 static inline double sj_sign(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : x); }
 
 void symjvp_core(double *restrict X, double *restrict w, double *restrict out0) {
