@@ -160,6 +160,14 @@ def _reduced_terms(node):
     return 0
 
 
+#: What costs more than arithmetic to carry through SymPy and to compute again.
+_FUNCTIONS = (sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.tanh, sp.sinh, sp.cosh, sp.erf, sp.erfc, sp.loggamma, E.sigmoid)
+
+
+def _calls_a_function(node):
+    return isinstance(node.op, ops.Elementwise) and node.op.formula.has(*_FUNCTIONS)
+
+
 def _is_reduction(node):
     """Needs a loop nest of its own: a scatter, a reduction too long to write out, or a count.
 
@@ -210,17 +218,27 @@ class _Lowering:
 
     def _choose_materialized(self):
         chosen = {}
-        has_arithmetic = {}
+        has_arithmetic, has_function = {}, {}
         for node in self.order:
             if id(node) in self.read_name:
-                has_arithmetic[id(node)] = False
+                has_arithmetic[id(node)] = has_function[id(node)] = False
                 continue
             has_arithmetic[id(node)] = isinstance(node.op, ops.Elementwise) or any(
                 has_arithmetic[id(x)] for x in node.inputs
             )
+            has_function[id(node)] = _calls_a_function(node) or any(has_function[id(x)] for x in node.inputs)
+            if isinstance(node.op, (ops.Concat, ops.Embed)):
+                # Read at an index it cannot decide, each piece carries its whole formula into every
+                # consumer through SymPy (an LSTM's gates, a vjp's cotangent pieces): computed once instead.
+                for x in node.inputs:
+                    if has_function[id(x)]:
+                        chosen[id(x)] = x
+                        has_arithmetic[id(x)] = has_function[id(x)] = False
+                has_function[id(node)] = False
+                has_arithmetic[id(node)] = any(has_arithmetic[id(x)] for x in node.inputs)
             if _is_reduction(node):
                 chosen[id(node)] = node
-                has_arithmetic[id(node)] = False
+                has_arithmetic[id(node)] = has_function[id(node)] = False
             elif _reduced_terms(node):
                 has_arithmetic[id(node)] = True
         for node in self.order:
