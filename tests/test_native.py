@@ -289,3 +289,12 @@ def test_the_c_core_keeps_numpys_special_values(cache_dir):
         expected = branches(x)
     np.testing.assert_array_equal(program.fn(x), expected)
     assert program.c_source is not None and program.native
+
+
+def test_parameters_named_like_c_keywords_and_math_functions_still_compile_as_c(cache_dir):
+    def clash(exp, double):
+        return np.exp(exp) * double
+
+    program = _program(symjvp.compile(clash, np.ones(3), np.ones(3)), "primal")
+    np.testing.assert_allclose(program.fn(np.zeros(3), np.full(3, 2.0)), [2.0, 2.0, 2.0])
+    assert program.c_source is not None and program.native

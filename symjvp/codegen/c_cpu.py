@@ -18,6 +18,7 @@ from sympy.printing.c import C99CodePrinter
 
 from ..lower.kernel_ir import floordiv, imod, index_equal, loop_bounds, opaque
 from .hoisting import schedules
+from .native import C_CORE
 from .numba_cpu import REASSOCIATE_SUMS, comment_text
 
 C_TYPES = {
@@ -44,6 +45,23 @@ static inline double sj_sign(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : x)
 """
 
 
+#: Names a buffer (a user's parameter) must not take in C: keywords, the types and functions the core uses.
+_RESERVED = set(
+    """auto break case char const continue default do double else enum extern float for goto if inline int long
+    register restrict return short signed sizeof static struct switch typedef union unsigned void volatile while
+    _Bool _Complex _Generic __auto_type int8_t int16_t int32_t int64_t uint8_t uint16_t uint32_t uint64_t
+    exp log sin cos tan tanh sinh cosh asin acos atan atan2 asinh acosh atanh sqrt cbrt pow exp2 expm1 log1p log2
+    log10 floor ceil fabs erf erfc lgamma isnan isinf isfinite NAN INFINITY sj_max sj_min sj_sign sj_a sj_b
+    value""".split()
+)
+
+
+def c_name(name):
+    """A buffer's name in C: its own, unless C already means something by it."""
+    name = str(name)
+    return f"{name}_" if name in _RESERVED else name
+
+
 class _as_double(sp.Function):
     """A divisor computed in floating point: C's ``/`` of two integers would truncate, Python's does not."""
 
@@ -52,10 +70,10 @@ class _as_double(sp.Function):
 
 class CPrinter(C99CodePrinter):
     def _print_Indexed(self, expr):
-        return f"{expr.base.label}[{self._print(expr.indices[0])}]"
+        return f"{c_name(expr.base.label)}[{self._print(expr.indices[0])}]"
 
     def _print_IndexedBase(self, expr):
-        return str(expr.label)
+        return c_name(expr.label)
 
     def _print_Integer(self, expr):
         value = int(expr)
@@ -201,7 +219,7 @@ def _emit_nest(nest, schedule, out, indent):
         for kind, name, *rest in schedule.levels[level]:
             if kind == "view":
                 buffer, start, _ = rest
-                out.append(f"{pad}__auto_type {name} = {buffer} + ({print_expression(start)});")
+                out.append(f"{pad}__auto_type {name} = {c_name(buffer)} + ({print_expression(start)});")
             else:
                 out.append(f"{pad}__auto_type {name} = {print_expression(rest[0])};")
 
@@ -251,18 +269,20 @@ def _emit_nest(nest, schedule, out, indent):
 def _emit_stores(stores, out, pad):
     for buffer, index, value, accumulate in stores:
         op = "+=" if accumulate else "="
-        out.append(f"{pad}{buffer}[{print_expression(index)}] {op} {print_expression(value)};")
+        out.append(f"{pad}{c_name(buffer)}[{print_expression(index)}] {op} {print_expression(value)};")
 
 
 def core_source(kernel, entry, nest_schedules=None):
     """C source of ``void entry(<flat arrays>)`` for ``kernel``; ``NotImplementedError`` if C cannot have it."""
+    if not C_CORE:
+        raise NotImplementedError("switched off by SYMJVP_C_CORE=0")
     if kernel.parallel:
         raise NotImplementedError("parallel kernels run on Numba's threading runtime")
     buffers = kernel.arguments + kernel.temporaries
     for b in buffers:
         if np.dtype(b.dtype).name not in C_TYPES:
             raise NotImplementedError(f"dtype {np.dtype(b.dtype)}")
-    parameters = [f"{C_TYPES[np.dtype(b.dtype).name]} *restrict {b.name}" for b in buffers]
+    parameters = [f"{C_TYPES[np.dtype(b.dtype).name]} *restrict {c_name(b.name)}" for b in buffers]
     out = [f"/* {comment_text(line).replace('*/', '* /')} */" for line in kernel.header.splitlines()]
     out.append(_PRELUDE)
     out.append(f"void {entry}({', '.join(parameters) or 'void'}) {{")

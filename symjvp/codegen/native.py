@@ -31,6 +31,8 @@ import tempfile
 import numpy as np
 
 ENABLED = os.environ.get("SYMJVP_NATIVE", "1") != "0"
+#: ``SYMJVP_C_CORE=0``: serial cores are compiled by Numba, as parallel ones are (part of the cache key).
+C_CORE = os.environ.get("SYMJVP_C_CORE", "1") != "0"
 ENTRY = "symjvp_core"
 #: Below this many elements in all arrays together, releasing the GIL costs more than the kernel.
 RELEASE_GIL_ELEMENTS = 1 << 14

@@ -218,11 +218,20 @@ class _Lowering:
 
     def _choose_materialized(self):
         chosen = {}
-        has_arithmetic, has_function = {}, {}
+        has_arithmetic, has_function, has_sum = {}, {}, {}
         for node in self.order:
             if id(node) in self.read_name:
-                has_arithmetic[id(node)] = has_function[id(node)] = False
+                has_arithmetic[id(node)] = has_function[id(node)] = has_sum[id(node)] = False
                 continue
+            written_out = 0 < _reduced_terms(node) and not _is_reduction(node)
+            if written_out:
+                # A sum written out inline over terms that hold such sums themselves multiplies their sizes
+                # (a GMM's quadratic form inside its log-sum-exp): the inner sums get buffers.
+                for x in node.inputs:
+                    if has_sum.get(id(x)):
+                        chosen[id(x)] = x
+                        has_arithmetic[id(x)] = has_function[id(x)] = has_sum[id(x)] = False
+            has_sum[id(node)] = written_out or any(has_sum[id(x)] for x in node.inputs)
             has_arithmetic[id(node)] = isinstance(node.op, ops.Elementwise) or any(
                 has_arithmetic[id(x)] for x in node.inputs
             )
@@ -233,12 +242,12 @@ class _Lowering:
                 for x in node.inputs:
                     if has_function[id(x)]:
                         chosen[id(x)] = x
-                        has_arithmetic[id(x)] = has_function[id(x)] = False
+                        has_arithmetic[id(x)] = has_function[id(x)] = has_sum[id(x)] = False
                 has_function[id(node)] = False
                 has_arithmetic[id(node)] = any(has_arithmetic[id(x)] for x in node.inputs)
             if _is_reduction(node):
                 chosen[id(node)] = node
-                has_arithmetic[id(node)] = has_function[id(node)] = False
+                has_arithmetic[id(node)] = has_function[id(node)] = has_sum[id(node)] = False
             elif _reduced_terms(node):
                 has_arithmetic[id(node)] = True
         for node in self.order:

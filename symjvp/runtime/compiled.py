@@ -309,10 +309,10 @@ class Compiled:
                 return trace(self.func, list(signature), self.names)
 
             from .. import tuning
-            from ..codegen import numba_cpu
+            from ..codegen import native, numba_cpu
 
             per_point = hasattr(type(self.func), "jacobian_graph")
-            variant = (self.target, numba_cpu.configuration(), tuning.configuration(), per_point)
+            variant = (self.target, numba_cpu.configuration(), native.C_CORE, tuning.configuration(), per_point)
             disk, disk_key = self._disk, None
             if disk is not None:
                 plain = tuple((tuple(s), np.dtype(d).str) for s, d in signature)
