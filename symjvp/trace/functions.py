@@ -300,6 +300,14 @@ def normalize_axis(axis, ndim, what="axis"):
     return axis % ndim if ndim else 0
 
 
+def _node_along(x, axis):
+    """The node of ``x`` and its normalized ``axis``; ``axis=None`` means along the flattened array, as NumPy."""
+    node = as_node(x)
+    if axis is None:
+        node, axis = build.reshape(node, (node.size,)), 0
+    return node, normalize_axis(axis, node.ndim)
+
+
 def normalize_axes(axis, ndim):
     if axis is None:
         return tuple(range(ndim))
@@ -952,10 +960,7 @@ def kron(a, b):
 def cumprod(x, axis=None, dtype=None, out=None):
     """Running products, one multiplication per element along the axis (unrolled, as ``prod``)."""
     _no_out({"out": out}, "cumprod")
-    node = as_node(x)
-    if axis is None:
-        node, axis = build.reshape(node, (node.size,)), 0
-    axis = normalize_axis(axis, node.ndim)
+    node, axis = _node_along(x, axis)
     n = node.shape[axis]
     if n > PROD_MAX_LENGTH:
         raise unsupported(
@@ -981,10 +986,7 @@ def sort(x, axis=-1, kind=None, order=None, **kwargs):
     The rank is piecewise constant, so the derivative is the tangent carried
     along by the same permutation, as in torch and JAX.
     """
-    node = as_node(x)
-    if axis is None:
-        node, axis = build.reshape(node, (node.size,)), -1
-    axis = normalize_axis(axis, node.ndim)
+    node, axis = _node_along(x, axis)
     n = node.shape[axis]
     if n > SORT_MAX_LENGTH:
         raise unsupported(f"np.sort over an axis of length {n}", f"Sorting is traced up to length {SORT_MAX_LENGTH}.")
@@ -1006,10 +1008,7 @@ def _ranks(t):
 @tracked
 def argsort(x, axis=-1, kind=None, order=None, **kwargs):
     """The positions that sort ``x`` (stable): an integer array, not differentiated."""
-    node = as_node(x)
-    if axis is None:
-        node, axis = build.reshape(node, (node.size,)), -1
-    axis = normalize_axis(axis, node.ndim)
+    node, axis = _node_along(x, axis)
     n = node.shape[axis]
     if n > SORT_MAX_LENGTH:
         raise unsupported(f"np.argsort over an axis of length {n}", f"Sorting is traced up to length {SORT_MAX_LENGTH}.")
@@ -1070,10 +1069,7 @@ def nanmean(x, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
 def median(x, axis=None, out=None, overwrite_input=False, keepdims=False):
     """The middle of the sorted values (the mean of the two middle ones for an even count)."""
     _no_out({"out": out}, "median")
-    node = as_node(x)
-    if axis is None:
-        node, axis = build.reshape(node, (node.size,)), 0
-    axis = normalize_axis(axis, node.ndim)
+    node, axis = _node_along(x, axis)
     n = node.shape[axis]
     ordered = moveaxis(sort(wrap(node), axis=axis), axis, -1)
     middle = ordered[..., (n - 1) // 2 : n // 2 + 1]
@@ -1088,10 +1084,7 @@ def _arg_extremum(kind):
     def select(x, axis=None, out=None, keepdims=False):
         """The first position of the extremum (or of a NaN, as NumPy): an integer array, not differentiated."""
         _no_out({"out": out}, f"arg{kind}")
-        node = as_node(x)
-        if axis is None:
-            node, axis = build.reshape(node, (node.size,)), 0
-        axis = normalize_axis(axis, node.ndim)
+        node, axis = _node_along(x, axis)
         t = wrap(node)
         extremum = (amax if kind == "max" else amin)(t, axis=axis, keepdims=True)
         shape = [1] * node.ndim
@@ -1272,10 +1265,7 @@ def take(x, indices, axis=None, out=None, mode="raise"):
         raise unsupported(f"np.take(..., mode={mode!r}) with traced indices", "Clip the indices before they are used.")
     from .indexing import checked_indices
 
-    node = as_node(x)
-    if axis is None:
-        node, axis = build.reshape(node, (node.size,)), 0
-    axis = normalize_axis(axis, node.ndim)
+    node, axis = _node_along(x, axis)
     return wrap(build.take(node, checked_indices(indices, node.shape[axis]), axis))
 
 
@@ -1286,10 +1276,7 @@ def take_along_axis(x, indices, axis):
         return _take_along_constant(x, indices, axis)
     from .indexing import checked_indices
 
-    node = as_node(x)
-    if axis is None:
-        node, axis = build.reshape(node, (node.size,)), 0
-    axis = normalize_axis(axis, node.ndim)
+    node, axis = _node_along(x, axis)
     index_node = as_node(indices)
     if index_node.ndim != node.ndim:
         raise ValueError("`indices` and `arr` must have the same number of dimensions")
@@ -1319,10 +1306,7 @@ CUMSUM_MAX_LENGTH = 4096
 @tracked
 def cumsum(x, axis=None, dtype=None, out=None):
     _no_out({"out": out}, "cumsum")
-    node = as_node(x)
-    if axis is None:
-        node, axis = build.reshape(node, (node.size,)), 0
-    axis = normalize_axis(axis, node.ndim)
+    node, axis = _node_along(x, axis)
     n = node.shape[axis]
     if n > CUMSUM_MAX_LENGTH:
         raise unsupported(f"np.cumsum over an axis of length {n}", f"The limit is {CUMSUM_MAX_LENGTH}.")
