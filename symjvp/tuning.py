@@ -40,6 +40,11 @@ SPLIT_MIN_TRIPS = 32
 #: An innermost loop this long reads and writes rows through views (codegen/hoisting.py); for a
 #: shorter one, making the view costs more than it saves.
 VIEW_MIN_TRIPS = 16
+#: A serial kernel that calls exp, sin, tanh, ... stays with Numba below this many lines: its inline
+#: vectorized transcendentals (codegen/fastmath.py) are up to 9x faster per call than libm's from C
+#: (tanh row sums, (200, 300): 70 us against 627 us), and Numba compiles a short kernel in about a
+#: second.  Longer kernels are compiled as C, where Numba's frontend would take minutes (codegen/c_cpu.py).
+C_CORE_MIN_LINES_WITH_FUNCTIONS = 300
 #: Above this many SymPy expressions for one point the loop-nest lowering is used.
 PER_POINT_SCALAR_LIMIT = 20_000
 #: A Jacobian (not vmapped) of at most this many SymPy expressions is lowered as one point.

@@ -216,17 +216,31 @@ WARM = textwrap.dedent(
 )
 
 
-def test_a_cold_process_compiles_its_core_as_c_and_a_warm_one_needs_neither_numba_nor_sympy(tmp_path):
+def test_a_warm_process_runs_the_native_library_without_importing_numba_or_sympy(tmp_path):
     script = tmp_path / "warm.py"
     script.write_text(WARM)
     env = dict(os.environ, SYMJVP_CACHE_DIR=str(tmp_path / "cache"))
     runs = [subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300) for _ in range(2)]
     assert all(run.returncode == 0 for run in runs), runs[-1].stderr
     (cold_values, cold_numba, cold_sympy), (warm_values, warm_numba, warm_sympy) = [r.stdout.rsplit(" ", 2) for r in runs]
-    assert (cold_numba, cold_sympy) == ("False", "True\n")
+    assert (cold_numba, cold_sympy) == ("True", "True\n")  # the helper process is off in the tests
     assert (warm_numba, warm_sympy) == ("False", "False\n")
     assert warm_values == cold_values
     np.testing.assert_allclose(eval(warm_values), [3 * np.exp(0.5)] * 3, rtol=1e-15)
+
+
+ARITHMETIC = WARM.replace("x.exp().sum(dim=1)", "(x * x - 3.0 * x).sum(dim=1)")
+
+
+def test_a_cold_process_compiles_an_arithmetic_core_as_c_without_importing_numba(tmp_path):
+    script = tmp_path / "cold.py"
+    script.write_text(ARITHMETIC)
+    env = dict(os.environ, SYMJVP_CACHE_DIR=str(tmp_path / "cache"), SYMJVP_BUILD_HELPER="0")
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr
+    values, used_numba, used_sympy = run.stdout.rsplit(" ", 2)
+    assert (used_numba, used_sympy) == ("False", "True\n")
+    np.testing.assert_allclose(eval(values), [3 * (2 * 0.5 - 3.0)] * 3, rtol=1e-15)
 
 
 WITHOUT_C_FORM = WARM.replace("x.exp().sum(dim=1)", "scipy.special.digamma(x).sum(axis=1)").replace(
@@ -292,9 +306,19 @@ def test_the_c_core_keeps_numpys_special_values(cache_dir):
 
 
 def test_parameters_named_like_c_keywords_and_math_functions_still_compile_as_c(cache_dir):
-    def clash(exp, double):
-        return np.exp(exp) * double
+    def clash(sqrt, double):
+        return np.sqrt(sqrt) * double
 
     program = _program(symjvp.compile(clash, np.ones(3), np.ones(3)), "primal")
-    np.testing.assert_allclose(program.fn(np.zeros(3), np.full(3, 2.0)), [2.0, 2.0, 2.0])
+    np.testing.assert_allclose(program.fn(np.full(3, 4.0), np.full(3, 2.0)), [4.0, 4.0, 4.0])
     assert program.c_source is not None and program.native
+
+
+def test_a_short_kernel_calling_exp_keeps_numbas_vectorized_exp_and_a_long_one_is_c(cache_dir, monkeypatch):
+    short = _program(symjvp.compile(lambda x: np.exp(x) * 3.0, np.ones(3)), "primal")
+    assert short.c_source is None
+    monkeypatch.setattr(tuning, "C_CORE_MIN_LINES_WITH_FUNCTIONS", 1)
+    long = _program(symjvp.compile(lambda x: np.exp(x) * 5.0, np.ones(3)), "primal")
+    assert long.c_source is not None and "exp(" in long.c_source
+    np.testing.assert_allclose(long.fn(np.zeros(3)), [5.0, 5.0, 5.0])
+    assert long.native

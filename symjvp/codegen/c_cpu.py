@@ -12,9 +12,13 @@ equivalent) raises ``NotImplementedError``; the kernel then keeps Numba.
 Parallel kernels keep Numba too: its threading runtime runs them.
 """
 
+import re
+
 import numpy as np
 import sympy as sp
 from sympy.printing.c import C99CodePrinter
+
+from .. import tuning
 
 from ..lower.kernel_ir import floordiv, imod, index_equal, loop_bounds, opaque
 from .hoisting import schedules
@@ -270,6 +274,13 @@ def _emit_stores(stores, out, pad):
     for buffer, index, value, accumulate in stores:
         op = "+=" if accumulate else "="
         out.append(f"{pad}{c_name(buffer)}[{print_expression(index)}] {op} {print_expression(value)};")
+
+
+def worth_it(numba_source):
+    """Whether the C core is the better one: always, unless the kernel is short and calls a function
+    that the Numba core inlines vectorized (``fast_exp``, ...; see tuning.C_CORE_MIN_LINES_WITH_FUNCTIONS)."""
+    short = numba_source.count("\n") < tuning.C_CORE_MIN_LINES_WITH_FUNCTIONS
+    return not (short and re.search(r"\bfast_\w+\(", numba_source))
 
 
 def core_source(kernel, entry, nest_schedules=None):

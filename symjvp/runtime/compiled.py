@@ -130,6 +130,10 @@ class Specialization:
 
     def _traced(self):
         if self._graph is None:
+            if self.disk is not None:
+                from ..codegen import builder
+
+                builder.start()  # Numba loads in a helper process while this one traces (codegen/builder.py)
             with progress.stage(f"tracing {self.label}"):
                 self._graph, self._is_tuple, self._dependence = self._trace_graph()
         return self._graph, self._is_tuple, self._dependence

@@ -85,10 +85,13 @@ class KernelProgram:
 
         ir, constants = lower(graph, name, header)
         nest_schedules = schedules(ir)
-        try:
-            c_source = c_cpu.core_source(ir, native.ENTRY, nest_schedules)
-        except NotImplementedError:
-            c_source = None
+        source = kernel_source(ir, nest_schedules)
+        c_source = None
+        if c_cpu.worth_it(source):
+            try:
+                c_source = c_cpu.core_source(ir, native.ENTRY, nest_schedules)
+            except NotImplementedError:
+                pass
         first, copies = {}, []
         for k, out in enumerate(graph.outputs):
             copies.append(out is not None and id(out) in first)
@@ -97,7 +100,7 @@ class KernelProgram:
         specs = [graph.output_spec(k) for k in range(len(graph.outputs))]
         present = [out is not None for out in graph.outputs]
         layout = native.layout(ir)
-        return cls(name, kernel_source(ir, nest_schedules), ir.parallel, specs, present, copies, constants, layout, c_source)
+        return cls(name, source, ir.parallel, specs, present, copies, constants, layout, c_source)
 
     def __str__(self):
         """What the kernel computes, from its header: ``jvp kernel of f(x: (3,) float64)``."""
@@ -202,7 +205,6 @@ class KernelProgram:
                 return native.build(None, self.layout, entry, c_source=self.c_source)
             except RuntimeError as error:
                 report_once(f"{self.name}: {error}; building its core with Numba instead")
-        builder.start()  # Numba in a helper process: this one need never import it (codegen/builder.py)
         try:
             return builder.build(self.module_path, self.module_source, self.name, self.layout, numba_cpu.FASTMATH)
         except RuntimeError:
