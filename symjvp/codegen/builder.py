@@ -1,13 +1,16 @@
 """A helper process that turns cached kernels into native libraries, so that the process asking never imports Numba.
 
 A process that finds its kernels in the disk cache needs neither Numba nor
-SymPy (codegen/native.py), and one that compiles them has their cores
-compiled as C (codegen/c_cpu.py).  A core without a C form (it calls a
-Numba helper, such as digamma) is compiled by Numba: in this helper
-process, so that the process asking still never imports Numba (~0.5 s, and
-~0.3 s more at the interpreter's exit).  The helper exits when its parent
-closes the pipe or after a minute without work.  ``SYMJVP_BUILD_HELPER=0``
-builds in-process instead.
+SymPy (codegen/native.py).  One that must compile them has many cores
+compiled as C (codegen/c_cpu.py); the others (short kernels with inline
+transcendentals, cores that call a Numba helper such as digamma) would make
+it pay for Numba: importing it and setting up its CPU target takes ~0.5 s,
+and the interpreter's exit ~0.3 s longer.  So when such a process starts to
+trace, it starts this helper, which imports Numba on the machine's other
+core while the process traces, derives and lowers; then it sends each such
+kernel's cache entry here and gets back its library.  The helper exits when
+its parent closes the pipe or after a minute without work.
+``SYMJVP_BUILD_HELPER=0`` builds in-process instead.
 
 Protocol: one JSON line per request ``{"kernel", "name", "layout",
 "fastmath", "library"}``; one per answer ``{"status": "built" | "none" |

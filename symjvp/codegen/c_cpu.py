@@ -9,7 +9,9 @@ reassociable), so it links into the same native library (codegen/native.py).
 
 What C cannot express the way the kernels need (a function without a C
 equivalent) raises ``NotImplementedError``; the kernel then keeps Numba.
-Parallel kernels keep Numba too: its threading runtime runs them.
+Parallel kernels keep Numba too: its threading runtime runs them.  So do
+short kernels that call exp, sin, tanh, ...: Numba's core inlines them
+vectorized (codegen/fastmath.py), libm's from C are scalar (``worth_it``).
 """
 
 import re
