@@ -35,6 +35,10 @@ CALLER_ALLOCATES_BYTES = 1 << 20
 #: Reductions over at most this many terms are written out inline (x[i,0]*w[0] + x[i,1]*w[1])
 #: instead of getting a loop and a buffer of their own.
 INLINE_REDUCTION_TERMS = 8
+#: Sums written out inline inside one another multiply their term counts; beyond this product the inner
+#: sums get buffers (a GMM's gradient: nested 5-term sums never finished lowering), below it they fuse
+#: (bundle adjustment's 3-term rotations inside its 2-term projection: 2x faster per call fused).
+INLINE_NESTED_TERMS = 64
 #: Loops shorter than this are not split at their boundary tests: the extra code is not worth it.
 SPLIT_MIN_TRIPS = 32
 #: An innermost loop this long reads and writes rows through views (codegen/hoisting.py); for a
