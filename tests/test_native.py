@@ -216,15 +216,25 @@ WARM = textwrap.dedent(
 )
 
 
+def _run_script(tmp_path, text, **env):
+    """(printed values, "True"/"False" for numba imported, for sympy imported) of ``text`` in a new process.
+
+    The process uses the disk cache under ``tmp_path``, so a second call finds what the first built.
+    """
+    script = tmp_path / "script.py"
+    script.write_text(text)
+    environment = dict(os.environ, SYMJVP_CACHE_DIR=str(tmp_path / "cache"), **env)
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=environment, timeout=300)
+    assert run.returncode == 0, run.stderr
+    values, used_numba, used_sympy = run.stdout.rsplit(" ", 2)
+    return values, used_numba, used_sympy.strip()
+
+
 def test_a_warm_process_runs_the_native_library_without_importing_numba_or_sympy(tmp_path):
-    script = tmp_path / "warm.py"
-    script.write_text(WARM)
-    env = dict(os.environ, SYMJVP_CACHE_DIR=str(tmp_path / "cache"))
-    runs = [subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300) for _ in range(2)]
-    assert all(run.returncode == 0 for run in runs), runs[-1].stderr
-    (cold_values, cold_numba, cold_sympy), (warm_values, warm_numba, warm_sympy) = [r.stdout.rsplit(" ", 2) for r in runs]
-    assert (cold_numba, cold_sympy) == ("True", "True\n")  # the helper process is off in the tests
-    assert (warm_numba, warm_sympy) == ("False", "False\n")
+    cold_values, cold_numba, cold_sympy = _run_script(tmp_path, WARM)
+    warm_values, warm_numba, warm_sympy = _run_script(tmp_path, WARM)
+    assert (cold_numba, cold_sympy) == ("True", "True")  # the helper process is off in the tests
+    assert (warm_numba, warm_sympy) == ("False", "False")
     assert warm_values == cold_values
     np.testing.assert_allclose(eval(warm_values), [3 * np.exp(0.5)] * 3, rtol=1e-15)
 
@@ -233,13 +243,8 @@ ARITHMETIC = WARM.replace("x.exp().sum(dim=1)", "(x * x - 3.0 * x).sum(dim=1)")
 
 
 def test_a_cold_process_compiles_an_arithmetic_core_as_c_without_importing_numba(tmp_path):
-    script = tmp_path / "cold.py"
-    script.write_text(ARITHMETIC)
-    env = dict(os.environ, SYMJVP_CACHE_DIR=str(tmp_path / "cache"), SYMJVP_BUILD_HELPER="0")
-    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
-    assert run.returncode == 0, run.stderr
-    values, used_numba, used_sympy = run.stdout.rsplit(" ", 2)
-    assert (used_numba, used_sympy) == ("False", "True\n")
+    values, used_numba, used_sympy = _run_script(tmp_path, ARITHMETIC, SYMJVP_BUILD_HELPER="0")
+    assert (used_numba, used_sympy) == ("False", "True")
     np.testing.assert_allclose(eval(values), [3 * (2 * 0.5 - 3.0)] * 3, rtol=1e-15)
 
 
@@ -249,13 +254,8 @@ WITHOUT_C_FORM = WARM.replace("x.exp().sum(dim=1)", "scipy.special.digamma(x).su
 
 
 def test_a_core_without_a_c_form_is_built_by_a_helper_and_this_process_never_imports_numba(tmp_path):
-    script = tmp_path / "cold.py"
-    script.write_text(WITHOUT_C_FORM)
-    env = dict(os.environ, SYMJVP_CACHE_DIR=str(tmp_path / "cache"), SYMJVP_BUILD_HELPER="1")
-    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
-    assert run.returncode == 0, run.stderr
-    values, used_numba, used_sympy = run.stdout.rsplit(" ", 2)
-    assert (used_numba, used_sympy) == ("False", "True\n")
+    values, used_numba, used_sympy = _run_script(tmp_path, WITHOUT_C_FORM, SYMJVP_BUILD_HELPER="1")
+    assert (used_numba, used_sympy) == ("False", "True")
     np.testing.assert_allclose(eval(values), [3 * scipy_special.polygamma(1, 0.5)] * 3, rtol=1e-13)
     assert list((tmp_path / "cache").glob(f"*/*/{native.library_name(native.host_tag())}"))
 

@@ -4,6 +4,7 @@ This is what the printers turn into source; it has no Numba in it, so the
 CPU and CUDA printers share it.
 """
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,15 +15,7 @@ from .. import tuning
 
 def _memoized(eval_function):
     """SymPy's own cache of function constructions is small; index arithmetic repeats far more than it holds."""
-    found = {}
-
-    def evaluate(cls, a, b):
-        key = (a, b)
-        if key not in found:
-            found[key] = eval_function(cls, a, b)
-        return found[key]
-
-    return classmethod(evaluate)
+    return classmethod(functools.lru_cache(maxsize=1 << 16)(eval_function))
 
 
 class floordiv(sp.Function):

@@ -10,6 +10,7 @@ dependence between them share a loop nest (the primal sum and its tangent
 sum are one pass), and ``sympy.cse`` simplifies the whole body of a nest.
 """
 
+import functools
 import itertools
 import keyword
 import re
@@ -79,17 +80,12 @@ def _broadcast_index(index, out_shape, shape):
     return Index(shape, multi=[m if n != 1 else 0 for m, n in zip(multi, shape)])
 
 
-_CLAMPED = {}
-
-
+@functools.lru_cache(maxsize=1 << 16)
 def _clamp(expr, n):
     """``expr`` clamped to [0, n - 1] (remembered: SymPy's Min and Max query assumptions about their arguments)."""
     if expr.is_Integer:
         return sp.Integer(min(max(int(expr), 0), n - 1))
-    key = (expr, n)
-    if key not in _CLAMPED:
-        _CLAMPED[key] = sp.Min(sp.Max(expr, 0), n - 1)
-    return _CLAMPED[key]
+    return sp.Min(sp.Max(expr, 0), n - 1)
 
 
 def input_names(graph):

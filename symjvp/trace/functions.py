@@ -395,17 +395,22 @@ def std(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
 PROD_MAX_LENGTH = 256
 
 
+def _check_unrolled_product(name, n, log_form):
+    """Refuse a product over more than PROD_MAX_LENGTH factors, saying how to write it with logarithms."""
+    if n > PROD_MAX_LENGTH:
+        raise unsupported(
+            f"np.{name} over an axis of length {n}",
+            f"Products are unrolled, up to {PROD_MAX_LENGTH} factors; for more, use {log_form}",
+        )
+
+
 @tracked
 def prod(x, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
     node, axes, keepdims = _reduction_arguments("prod", x, axis, out, keepdims, kwargs)
     result = node
     for a in sorted(axes, reverse=True):
         n = result.shape[a]
-        if n > PROD_MAX_LENGTH:
-            raise unsupported(
-                f"np.prod over an axis of length {n}",
-                f"Products are unrolled, up to {PROD_MAX_LENGTH} factors; for more, use np.exp(np.sum(np.log(x)))",
-            )
+        _check_unrolled_product("prod", n, "np.exp(np.sum(np.log(x)))")
         factors = []
         for i in range(n):
             starts = tuple(i if d == a else 0 for d in range(result.ndim))
@@ -962,11 +967,7 @@ def cumprod(x, axis=None, dtype=None, out=None):
     _no_out({"out": out}, "cumprod")
     node, axis = _node_along(x, axis)
     n = node.shape[axis]
-    if n > PROD_MAX_LENGTH:
-        raise unsupported(
-            f"np.cumprod over an axis of length {n}",
-            f"Products are unrolled, up to {PROD_MAX_LENGTH} factors; for more, use np.exp(np.cumsum(np.log(x)))",
-        )
+    _check_unrolled_product("cumprod", n, "np.exp(np.cumsum(np.log(x)))")
     t = moveaxis(wrap(node), axis, 0)
     running = [t[0]]
     for k in range(1, n):
