@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike
 
 from .runtime.compiled import Compiled, Spec
 from .runtime.fingerprint import fingerprint
-from .runtime.validate import as_tuple, check_arity, parameter_names, prepare_inputs
+from .runtime.validate import as_tuple, check_arity, is_device_array, parameter_names, prepare_inputs
 
 #: One array, or a tuple of arrays (one per argument of the function).
 Arrays = Union[ArrayLike, Tuple[ArrayLike, ...]]
@@ -37,16 +37,18 @@ def compile(
 
 
 def _compiled(func, values, given=None):
+    """The compiled function for ``func`` and these inputs: on the GPU if any of them is a device array."""
+    target = "cuda" if any(is_device_array(v) for v in values) else "cpu"
     key = fingerprint(func)
     if key is not None:
-        key = (key, len(values))
+        key = (key, len(values), target)
         found = _cache.get(key)
         if found is not None:
             _cache.move_to_end(key)
             return found
     check_arity(func, len(values), given)
     arrays = prepare_inputs(values, parameter_names(func, len(values)), range(len(values)))
-    compiled = Compiled(func, *arrays, _fingerprint=key[0] if key is not None else None)
+    compiled = Compiled(func, *arrays, target=target, _fingerprint=key[0] if key is not None else None)
     if key is not None:
         _cache[key] = compiled
         if len(_cache) > CACHE_SIZE:

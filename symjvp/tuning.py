@@ -54,6 +54,17 @@ PER_POINT_SCALAR_LIMIT = 20_000
 #: A Jacobian (not vmapped) of at most this many SymPy expressions is lowered as one point.
 SMALL_JACOBIAN_SCALARS = 20_000
 
+#: CUDA (codegen/numba_cuda.py): threads per block of an elementwise kernel ...
+CUDA_THREADS = 256
+#: ... and of a reduction's block (a power of two: the tree halves it).
+CUDA_REDUCTION_THREADS = 128
+#: A reduction over at least this many terms gets a block per output; a shorter one, a thread.
+CUDA_BLOCK_REDUCTION_MIN_TERMS = 64
+#: A block-reduced output's range is split over several blocks while each thread still gets this many
+#: terms per chunk, until the reduction has this many blocks (enough to fill a large GPU).
+CUDA_TERMS_PER_THREAD = 8
+CUDA_BLOCKS_TO_FILL = 1024
+
 
 def configuration():
     """The current value of every threshold above (part of the disk cache key)."""

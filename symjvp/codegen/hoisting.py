@@ -33,8 +33,9 @@ class Schedule:
     through views, one of those views: the loop runs to its length.
     """
 
-    def __init__(self, nest, names):
+    def __init__(self, nest, names, views=True):
         self._names = names
+        self._make_views = views
         outer = len(nest.outer)
         self.levels = [[] for _ in range(outer + 1)]
         self._depth = {str(var): k + 1 for k, (var, _) in enumerate(nest.outer)}
@@ -80,7 +81,7 @@ class Schedule:
         row loop so far that it spilled vector registers to the stack inside
         the loop, 10-60 % slower than hand-written code depending on the process.
         """
-        if rows is None:
+        if rows is None or not self._make_views:
             return None
         variable, extent = rows
         first, stop = loop_bounds(extent)
@@ -164,7 +165,10 @@ def _free_names(expr):
     return {str(symbol) for symbol in getattr(expr, "free_symbols", ())}
 
 
-def schedules(kernel):
-    """One Schedule per nest of ``kernel``, its lifted names numbered across the kernel (every printer shares them)."""
+def schedules(kernel, views=True):
+    """One Schedule per nest of ``kernel``, its lifted names numbered across the kernel (every printer shares them).
+
+    ``views=False``: rows are read through flat indices (a GPU thread walks no row, so a view gains nothing).
+    """
     names = itertools.count()
-    return [Schedule(nest, names) for nest in kernel.nests]
+    return [Schedule(nest, names, views) for nest in kernel.nests]

@@ -28,8 +28,11 @@ from .per_point import lower_per_point
 from .kernel_ir import Buffer, Kernel, Nest, floordiv, imod, index_equal, loop_variable, opaque
 
 #: Names the generated code uses itself (``inv``: codegen/hoisting.py).
-_RESERVED = re.compile(r"^((i|r|t|acc|buf|out|const|table|inv)\d+|view\d+(_\d+)?|fast_[a-z0-9]+|reassociable_add)$")
-_RESERVED_NAMES = {"np", "math", "prange", "numba", "range", "abs", "max", "min", "kernel"}
+_RESERVED = re.compile(r"^((i|r|t|acc|buf|out|const|table|inv)\d+|view\d+(_\d+)?|fast_[a-z0-9]+|sj_\w+|reassociable_add)$")
+#: Names the generated modules use (the CUDA ones among them: codegen/numba_cuda.py).
+_RESERVED_NAMES = {"np", "math", "prange", "numba", "range", "abs", "max", "min", "kernel"} | {
+    "cuda", "float64", "JIT", "stream", "grid", "blocks"
+}
 
 
 def c_strides(shape):

@@ -102,6 +102,14 @@ class Specialization:
     def _key(self, kind):
         return self.disk.key(self.disk_key, kind)
 
+    @property
+    def _program_class(self):
+        if self.variant[0] == "cuda":
+            from .cuda_program import CudaProgram
+
+            return CudaProgram
+        return KernelProgram
+
     def _program_key(self, kind):
         return ("program", self.digest, self.wrt, kind, self.variant, self.label)
 
@@ -197,7 +205,7 @@ class Specialization:
         if found is None:
             return None
         meta, constants, path, source = found
-        program = KernelProgram(
+        program = self._program_class(
             meta["name"],
             meta["source"],
             meta["parallel"],
@@ -216,12 +224,10 @@ class Specialization:
         with progress.stage(f"deriving the {kind} graph of {self.label}"):
             graph = self.graph_for(kind)
         with progress.stage(f"lowering and printing the {kind} kernel of {self.label}"):
-            program = KernelProgram.from_graph(graph, f"{kind}_kernel", header)
+            program = self._program_class.from_graph(graph, f"{kind}_kernel", header)
         if self.disk is not None:
-            from ..codegen.numba_cpu import module_header
-
             meta = dict(program.metadata(), source=program.source)
-            source = module_header(program.source) + program.source
+            source = program.module_text()
             program.module_path = self.disk.store(self.disk.key(*key), source, meta, program.constants)
             program.module_source, program.disk = source.encode(), self.disk
         return program
@@ -264,16 +270,19 @@ def run_time_index_checks(graph):
 
 
 def _contiguous(arrays):
-    """C-contiguous and aligned, shapes kept (``np.ascontiguousarray`` would make a 0-d array 1-d)."""
-    return [a if a.flags.c_contiguous and a.flags.aligned else np.array(a, order="C") for a in arrays]
+    """C-contiguous and aligned, shapes kept (``np.ascontiguousarray`` would make a 0-d array 1-d); device arrays as they are."""
+    return [
+        a if not isinstance(a, np.ndarray) or a.flags.c_contiguous and a.flags.aligned else np.array(a, order="C")
+        for a in arrays
+    ]
 
 
 class Compiled:
     """``func`` compiled for its inputs: call it, and take jvp, vjp, jacobian, hessian."""
 
     def __init__(self, func, *example_inputs, wrt=None, target="cpu", disk_cache=True, _fingerprint=None):
-        if target != "cpu":
-            raise ArgumentError(f"target={target!r} is not available; use target='cpu'")
+        if target not in ("cpu", "cuda"):
+            raise ArgumentError(f"target must be 'cpu' or 'cuda'; got {target!r}")
         if not example_inputs:
             raise ArgumentError("compile needs one example input (an array or a symjvp.Spec) per argument of func")
         validate.check_arity(func, len(example_inputs))
@@ -354,6 +363,11 @@ class Compiled:
                 f"got {len(values)}. Pass several inputs as a tuple."
             )
         arrays = validate.prepare_inputs(values, self.names, self.wrt)
+        if self.target == "cpu" and any(not isinstance(a, np.ndarray) for a in arrays):
+            raise ArgumentError(
+                f"{self.__name__} was compiled for target='cpu' and got a device array: compile it with "
+                "target='cuda' for device arrays (the functional API chooses the GPU for them itself)"
+            )
         spec = self._specialize(tuple((a.shape, a.dtype) for a in arrays))
         validate.check_indices(arrays, spec.index_checks, self.names)
         return spec, arrays
@@ -383,7 +397,7 @@ class Compiled:
         It skips re-validation, whose cost would dominate a small kernel, and
         returns None for anything else, which then takes the full path.
         """
-        if self.n_inputs != 1 or not arrays[0].flags.c_contiguous or spec.index_checks:
+        if self.n_inputs != 1 or self.target != "cpu" or not arrays[0].flags.c_contiguous or spec.index_checks:
             return
         program = spec.program(kind)
         if program.present != [True] or not single_output:
@@ -660,8 +674,9 @@ class Compiled:
     def source(self, kind="jvp", language="python"):
         """The generated kernel source for ``kind``: "primal", "jvp", "vjp" or "jacobian".
 
-        ``language="python"``: the Numba module (the kernel and the core it calls); ``"c"``: the core as the
-        C the native library is compiled from, for serial kernels (None where the core has no C form).
+        ``language="python"``: the Numba module (the kernel and the core it calls; for ``target="cuda"``, the
+        CUDA kernels, one per loop nest, and the function that launches them); ``"c"``: the core as the
+        C the native library is compiled from, for serial CPU kernels (None where the core has no C form).
         """
         if kind not in KINDS:
             raise ArgumentError(f"source kind must be one of {', '.join(map(repr, KINDS))}; got {kind!r}")
@@ -669,6 +684,21 @@ class Compiled:
             raise ArgumentError(f"source language must be 'python' or 'c'; got {language!r}")
         program = self._default.program(kind)
         return program.source if language == "python" else program.c_source
+
+    def ptx(self, kind="jvp", cc=(9, 0)):
+        """The PTX of the CUDA kernels of ``kind`` for compute capability ``cc``, on any machine (no GPU needed).
+
+        One PTX module per CUDA kernel, in launch order, each starting with a line
+        ``// symjvp: CUDA kernel <name>`` (ptxas assembles one module at a time).
+        Needs ``target="cuda"`` and Numba's CUDA compiler (``pip install 'symjvp[cuda]'``).
+        """
+        if kind not in KINDS:
+            raise ArgumentError(f"ptx kind must be one of {', '.join(map(repr, KINDS))}; got {kind!r}")
+        if self.target != "cuda":
+            raise ArgumentError(f"ptx needs a function compiled with target='cuda'; this one is target={self.target!r}")
+        if not (isinstance(cc, tuple) and len(cc) == 2 and all(isinstance(c, int) for c in cc)):
+            raise ArgumentError(f"cc must be a compute capability (major, minor), such as (9, 0); got {cc!r}")
+        return self._default.program(kind).ptx(cc)
 
     def __repr__(self):
         """The function, its parameters, each compiled signature and the kinds of kernel built for it."""

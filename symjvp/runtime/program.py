@@ -46,6 +46,18 @@ def _serialized(kernel):
     return one_at_a_time
 
 
+def output_structure(graph):
+    """(specs, present, copies) of a graph's outputs: their shapes and dtypes, which are computed, which repeat one."""
+    first, copies = {}, []
+    for k, out in enumerate(graph.outputs):
+        copies.append(out is not None and id(out) in first)
+        if out is not None:
+            first.setdefault(id(out), k)
+    specs = [graph.output_spec(k) for k in range(len(graph.outputs))]
+    present = [out is not None for out in graph.outputs]
+    return specs, present, copies
+
+
 class KernelProgram:
     def __init__(self, name, source, parallel, specs, present, copies, constants, layout, c_source=None):
         self.name = name
@@ -92,15 +104,13 @@ class KernelProgram:
                 c_source = c_cpu.core_source(ir, native.ENTRY, nest_schedules)
             except NotImplementedError:
                 pass
-        first, copies = {}, []
-        for k, out in enumerate(graph.outputs):
-            copies.append(out is not None and id(out) in first)
-            if out is not None:
-                first.setdefault(id(out), k)
-        specs = [graph.output_spec(k) for k in range(len(graph.outputs))]
-        present = [out is not None for out in graph.outputs]
-        layout = native.layout(ir)
-        return cls(name, source, ir.parallel, specs, present, copies, constants, layout, c_source)
+        return cls(name, source, ir.parallel, *output_structure(graph), constants, native.layout(ir), c_source)
+
+    def module_text(self):
+        """The kernel's source as a module of its own (what the disk cache stores as kernel.py)."""
+        from ..codegen.numba_cpu import module_header
+
+        return module_header(self.source) + self.source
 
     def __str__(self):
         """What the kernel computes, from its header: ``jvp kernel of f(x: (3,) float64)``."""

@@ -13,9 +13,19 @@ def as_tuple(value):
     return (value, False) if isinstance(value, tuple) else ((value,), True)
 
 
+def is_device_array(value):
+    """A GPU array (CuPy, torch CUDA, Numba): anything with ``__cuda_array_interface__`` that is not NumPy."""
+    return hasattr(value, "__cuda_array_interface__") and not isinstance(value, np.ndarray)
+
+
 def to_array(value, what):
+    """``value`` as a NumPy array, or, for a device array, a Numba view of it (never copied to the host)."""
     if isinstance(value, np.ndarray) and value.dtype.isnative:
         return value
+    if is_device_array(value):
+        from .device import as_device_array
+
+        return as_device_array(value, what)
     if isinstance(value, (bool, numbers.Number)) and not isinstance(value, np.generic):
         if isinstance(value, complex):
             raise DtypeError(f"{what} is complex; symjvp needs real floating values")
@@ -62,7 +72,7 @@ def prepare_inputs(values, names, wrt):
     for k, (value, name) in enumerate(zip(values, names)):
         array = to_array(value, f"input {k} ({name})")
         check_dtype(array, f"input {k} ({name})", k in wrt)
-        arrays.append(array.astype(kernel_dtype(array.dtype), copy=False))
+        arrays.append(_in_dtype(array, kernel_dtype(array.dtype), f"input {k} ({name})"))
     return arrays
 
 
@@ -109,8 +119,17 @@ def prepare_vectors(v, expected, names, *, kind, single, other_side, other_kind,
             raise DtypeError(f"{kind}: v has complex dtype {array.dtype}; only real values are supported")
         if array.shape != tuple(shape):
             raise ShapeError(_mismatch_message(kind, array.shape, shape, name, other_side, other_kind, single, k, call))
-        arrays.append(np.asarray(array, dtype=dtype))
+        arrays.append(_in_dtype(array, dtype, f"{what}[{k}]" if not single else what))
     return arrays
+
+
+def _in_dtype(array, dtype, what):
+    """``array`` in ``dtype``: NumPy converts; a device array must have it already (converting would copy it)."""
+    if isinstance(array, np.ndarray):
+        return array.astype(dtype, copy=False)
+    if array.dtype != dtype:
+        raise DtypeError(f"{what} is a device array of dtype {array.dtype}; expected {np.dtype(dtype)}: convert it on the device")
+    return array
 
 
 def _shapes_of(shapes):
@@ -224,6 +243,8 @@ def check_indices(arrays, checks, names):
     """
     for position, length in checks:
         values = arrays[position]
+        if not isinstance(values, np.ndarray):
+            values = values.copy_to_host()
         if values.size == 0:
             continue
         lowest, highest = int(values.min()), int(values.max())

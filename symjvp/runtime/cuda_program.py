@@ -1,0 +1,143 @@
+"""A kernel for the GPU: its CUDA source, launched on device arrays, results back as the caller's kind of array."""
+
+import contextlib
+import hashlib
+import math
+
+import numpy as np
+
+from . import device, progress
+from .program import KernelProgram, output_structure
+
+#: Starts each kernel's module in ``ptx``: ptxas assembles one module at a time.
+PTX_MODULE_MARKER = "// symjvp: CUDA kernel "
+
+
+class CudaProgram(KernelProgram):
+    """One kind of kernel as CUDA kernels (one per nest of the Kernel IR) and the host function that launches them.
+
+    Compiled by Numba on first use (lazily, for the argument types of the
+    call, cached beside the disk cache's module when there is one, keyed
+    by Numba by the device's compute capability).
+    """
+
+    @classmethod
+    def from_graph(cls, graph, name, header):
+        from ..codegen import native
+        from ..codegen.hoisting import schedules
+        from ..codegen.numba_cuda import kernel_source
+        from ..lower.lowering import lower
+
+        ir, constants = lower(graph, name, header)
+        source = kernel_source(ir, schedules(ir, views=False))
+        return cls(name, source, False, *output_structure(graph), constants, native.layout(ir))
+
+    def module_text(self):
+        from ..codegen.numba_cuda import module_header
+
+        return module_header(self.source) + self.source
+
+    def metadata(self):
+        return dict(super().metadata(), target="cuda")
+
+    # ------------------------------------------------------------ compiling
+
+    def _module(self):
+        """The kernel's module, executed: its CUDA kernels (not yet compiled) and its launcher."""
+        if self._numba is None:
+            text = self.module_text()
+            filename = self.module_path
+            if filename is None or self.module_source != text.encode():
+                digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+                filename = f"<symjvp-cuda:{self.name}:{digest}>"
+                import linecache
+
+                linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+            namespace = {"__name__": f"symjvp_cuda_{self.name}"}
+            if self.module_path is not None and filename == self.module_path:
+                namespace["__file__"] = filename  # lets Numba cache the compiled kernels beside it
+            device.importable_cuda()
+            exec(compile(text, filename, "exec"), namespace)
+            self._numba = namespace
+        return self._numba
+
+    def kernels(self):
+        """(name, CUDA dispatcher) of each kernel, in launch order."""
+        from ..codegen.numba_cuda import nest_kernels
+
+        return nest_kernels(self._module(), self.name)
+
+    def ptx(self, cc):
+        """The PTX of every kernel for compute capability ``cc``: one module each, concatenated in launch order."""
+        from ..codegen.numba_cuda import parameter_types
+
+        from numba import float64
+
+        cuda = device.importable_cuda()
+        if device.simulated():
+            raise device.CudaUnavailableError(
+                "PTX comes from NVIDIA's compiler, which Numba's CUDA simulator replaces: "
+                "unset NUMBA_ENABLE_CUDASIM (no GPU is needed for PTX)"
+            )
+        types = parameter_types(self.layout)
+        modules = []
+        for name, kernel in self.kernels():
+            signature = types + ([float64[::1]] if _takes_partials(kernel) else [])
+            with progress.stage(f"compiling {name} of the {self} to PTX"):
+                text, _ = cuda.compile_ptx(kernel.py_func, tuple(signature), cc=tuple(cc))
+            modules.append(f"{PTX_MODULE_MARKER}{name}\n{text}")
+        return "\n".join(modules)
+
+    # ------------------------------------------------------------ running
+
+    _launched = False
+    _constants_on_device = None
+
+    def _device_constants(self, stream):
+        if self._constants_on_device is None:
+            self._constants_on_device = [device.to_device(c.reshape(-1), stream) for c in self.constants]
+        return self._constants_on_device
+
+    def launch(self, flat_inputs, stream):
+        """Run every kernel on flat device arrays; returns the computed outputs (flat device arrays)."""
+        module = self._module()
+        buffers = [
+            device.device_buffer(int(size), np.dtype(dtype), zeroed, stream)
+            for size, dtype, zeroed, *_ in self.layout["temporaries"]
+        ]
+        first = not self._launched
+        with progress.stage(f"compiling the {self} for the GPU") if first else contextlib.nullcontext():
+            module[self.name](*flat_inputs, *self._device_constants(stream), *buffers, stream, device.grid, device.blocks)
+        self._launched = True
+        return [buffers[k] for k in self.layout["returns"]]
+
+    def __call__(self, inputs):
+        """Inputs are NumPy or device arrays; with any device array, the results stay on the device."""
+        cuda = device.cuda()
+        template = next((x for x in inputs if device.is_device_array(x)), None)
+        stream = cuda.default_stream()
+        flat = []
+        for x in inputs:
+            if device.is_device_array(x):
+                flat.append(cuda.as_cuda_array(x).reshape(max(1, math.prod(x.shape))))
+            else:
+                flat.append(device.to_device(np.asarray(x).reshape(-1), stream))
+        computed = iter(self.launch(flat, stream) if any(self.present) else ())
+        results = []
+        for (shape, dtype), present, copy in zip(self.specs, self.present, self.copies):
+            if not present:
+                array = device.device_buffer(math.prod(shape), dtype, True, stream)
+            else:
+                array = next(computed)
+                if copy:
+                    array = device.to_device(array.copy_to_host(stream=stream), stream)
+            if template is None:
+                results.append(array.copy_to_host(stream=stream).reshape(shape))
+            else:
+                results.append(device.like_caller(array.reshape(shape), template))
+        stream.synchronize()
+        return results
+
+
+def _takes_partials(kernel):
+    return "sj_partials" in kernel.py_func.__code__.co_varnames[: kernel.py_func.__code__.co_argcount]

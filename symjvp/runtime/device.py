@@ -1,0 +1,125 @@
+"""The CUDA side of the runtime: is there a GPU (or the simulator), device arrays in and out, launch sizes.
+
+Numba's CUDA support is imported only here and only for ``target="cuda"`` or
+device-array inputs, so a CPU user never pays for it.
+"""
+
+import functools
+import os
+
+import numpy as np
+
+from ..errors import DtypeError, SymJvpError
+from .validate import is_device_array  # noqa: F401 (the runtime's one test of what is a device array)
+
+#: Numba's CUDA simulator runs kernels as Python threads, one per thread of a block: it is slow,
+#: so the launch sizes below give it few blocks (the kernels are the same).
+SIMULATOR_SMS = 2
+
+
+class CudaUnavailableError(SymJvpError, RuntimeError):
+    """``target="cuda"`` (or a device array) without a usable GPU or the simulator."""
+
+
+def simulated():
+    return os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
+
+
+def importable_cuda():
+    """``numba.cuda``, which compiles CUDA kernels (to PTX, no GPU needed) and, with a GPU or the simulator, runs them."""
+    try:
+        from numba import cuda as module
+    except ImportError as error:
+        raise CudaUnavailableError(
+            f"target='cuda' needs Numba's CUDA support, which does not import here ({error}): "
+            "pip install 'symjvp[cuda]'"
+        ) from None
+    return module
+
+
+@functools.lru_cache(maxsize=None)
+def cuda():
+    """``numba.cuda``, once it is known to run kernels here (a GPU, or the simulator)."""
+    numba_cuda = importable_cuda()
+    if simulated():
+        return numba_cuda
+    try:
+        available = numba_cuda.is_available()
+    except Exception as error:  # a broken driver installation raises from inside Numba
+        available, reason = False, f"{type(error).__name__}: {error}"
+    else:
+        reason = "no CUDA driver or no NVIDIA GPU found"
+    if not available:
+        raise CudaUnavailableError(
+            f"target='cuda' needs an NVIDIA GPU with its driver ({reason}). Without one, Numba's CUDA simulator "
+            "runs the same kernels slowly in Python: set NUMBA_ENABLE_CUDASIM=1 before the first import of numba. "
+            "k.ptx(kind, cc=...) shows the compiled kernels on any machine."
+        )
+    return numba_cuda
+
+
+def as_device_array(value, what):
+    """A Numba view of a caller's device array (no copy), checked to be C-contiguous."""
+    array = cuda().as_cuda_array(value)
+    if array.ndim > 1 and not array.is_c_contiguous():
+        raise DtypeError(f"{what} is a device array that is not C-contiguous; make a contiguous copy on the device")
+    return array
+
+
+@functools.lru_cache(maxsize=None)
+def resident_blocks(threads):
+    """How many blocks of ``threads`` threads the device runs at once (all its multiprocessors, full occupancy)."""
+    if simulated():
+        return SIMULATOR_SMS
+    device = cuda().get_current_device()
+    per_sm = max(1, device.MAX_THREADS_PER_MULTI_PROCESSOR // threads)
+    return device.MULTIPROCESSOR_COUNT * per_sm
+
+
+def grid(trips, threads):
+    """Blocks for a grid-stride loop over ``trips`` iterations: enough to fill the device, no more than needed."""
+    return max(1, min(-(-trips // threads), resident_blocks(threads)))
+
+
+def blocks(outputs, threads):
+    """Blocks for one block per output, striding over the outputs beyond what the device holds at once."""
+    return max(1, min(outputs, resident_blocks(threads)))
+
+
+def to_device(array, stream):
+    return cuda().to_device(np.ascontiguousarray(array), stream=stream)
+
+
+def device_buffer(size, dtype, zeroed, stream):
+    numba_cuda = cuda()
+    if zeroed:
+        if simulated():
+            return numba_cuda.to_device(np.zeros(size, dtype), stream=stream)
+        from numba.cuda.cudadrv import driver
+
+        array = numba_cuda.device_array(size, dtype, stream=stream)
+        if array.nbytes:
+            driver.device_memset(array, 0, array.nbytes, stream=stream)
+        return array
+    return numba_cuda.device_array(size, dtype, stream=stream)
+
+
+def like_caller(array, template):
+    """``array`` (a Numba device array) as the caller's kind of device array, without a copy where possible.
+
+    CuPy arrays and torch CUDA tensors come back as such (they take any
+    ``__cuda_array_interface__``); other kinds as Numba device arrays.
+    """
+    module = type(template).__module__.split(".")[0]
+    try:
+        if module == "cupy":
+            import cupy
+
+            return cupy.asarray(array)
+        if module == "torch":
+            import torch
+
+            return torch.as_tensor(array, device=template.device)
+    except Exception:  # a library that cannot take the array leaves it a Numba device array
+        return array
+    return array
