@@ -8,6 +8,7 @@ from .api import clear_cache, compile, hessian, hvp, jacobian, jvp, vhp, vjp, vm
 from .errors import (
     ArgumentError,
     AxisError,
+    CudaUnavailableError,
     DtypeError,
     IndependentInputError,
     ShapeError,
@@ -32,6 +33,7 @@ __all__ = [
     "ArgumentError",
     "AxisError",
     "Compiled",
+    "CudaUnavailableError",
     "DtypeError",
     "IndependentInputError",
     "ShapeError",

@@ -42,6 +42,10 @@ class ArgumentError(SymJvpError, ValueError):
     """A bad argument to a symjvp function (``wrt`` out of range, ...)."""
 
 
+class CudaUnavailableError(SymJvpError, RuntimeError):
+    """``target="cuda"`` (or a device array) where no GPU, simulator or CUDA compiler can run the kernels."""
+
+
 def format_shape(shape):
     """Shapes in messages are written as Python tuples: ``(3, 2)``."""
     return str(tuple(int(d) for d in shape))

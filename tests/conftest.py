@@ -15,3 +15,6 @@ settings.register_profile(
     "symjvp", deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow], derandomize=True
 )
 settings.load_profile("symjvp")
+# target="cuda" is tested on Numba's CUDA simulator (no GPU here), which must be chosen before numba.cuda
+# is first imported; NUMBA_ENABLE_CUDASIM=0 runs the same tests on a real GPU.
+os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")

@@ -288,8 +288,10 @@ class _NestWriter:
         """The launcher's lines for this nest."""
         args = ", ".join(self.parameters)
         if self.style == "elementwise" or self.style == "thread_reduce":
-            grid = f"grid({self.outer_trips}, {tuning.CUDA_THREADS})"
-            return [f"{self.name}[{grid}, {tuning.CUDA_THREADS}, stream]({args})"]
+            return [
+                f"sj_blocks, sj_threads = grid({self.outer_trips})",
+                f"{self.name}[sj_blocks, sj_threads, stream]({args})",
+            ]
         threads = tuning.CUDA_REDUCTION_THREADS
         if self.style == "block_reduce":
             return [f"{self.name}[blocks({self.outer_trips}, {threads}), {threads}, stream]({args})"]
@@ -305,8 +307,9 @@ def kernel_source(kernel, nest_schedules):
     """The module of ``kernel`` for the GPU: one CUDA kernel per nest and ``<name>(...)``, which launches them.
 
     ``<name>`` takes the flat device arrays (inputs, constants, then every
-    buffer, outputs included) and a stream; ``grid`` and ``blocks`` give the
-    launch sizes for this device (runtime/device.py).
+    buffer, outputs included) and a stream; ``grid`` (blocks and threads for a
+    grid-stride loop) and ``blocks`` (for a block per output) give the launch
+    sizes for this device (runtime/device.py).
     """
     out = [f"# {comment_text(line)}" for line in kernel.header.splitlines()]
     parameters = [b.name for b in kernel.arguments + kernel.temporaries]
@@ -345,6 +348,45 @@ def nest_kernels(namespace, kernel_name):
     """(name, dispatcher) of every CUDA kernel of a module, in the order they are defined."""
     prefix = f"{kernel_name}_nest"
     return [(name, value) for name, value in namespace.items() if name.startswith(prefix)]
+
+
+def assemble(ptx, cc):
+    """Assemble one PTX module with NVIDIA's ``ptxas`` for ``sm_<cc>``: {kernel: (registers, spill store bytes, spill load bytes)}.
+
+    ptxas comes with ``pip install "numba-cuda[cu12]"`` (no GPU needed); a
+    failure to assemble raises RuntimeError with its message.
+    """
+    import re
+    import subprocess
+    import tempfile
+
+    from cuda.pathfinder import find_nvidia_binary_utility
+
+    ptxas = find_nvidia_binary_utility("ptxas")
+    if ptxas is None:
+        raise RuntimeError("ptxas was not found: pip install 'numba-cuda[cu12]'")
+    with tempfile.TemporaryDirectory() as folder:
+        path = f"{folder}/kernel.ptx"
+        with open(path, "w") as file:
+            file.write(ptx)
+        done = subprocess.run(
+            [ptxas, f"-arch=sm_{cc[0]}{cc[1]}", "-v", path, "-o", f"{folder}/kernel.cubin"], capture_output=True, text=True
+        )
+    if done.returncode != 0:
+        raise RuntimeError(f"ptxas failed for sm_{cc[0]}{cc[1]}: {done.stderr.strip()}")
+    report, entry, spills = {}, None, (0, 0)
+    for line in done.stderr.splitlines():
+        found = re.search(r"Compiling entry function '(\w+)'", line)
+        if found:
+            entry = found.group(1)
+        found = re.search(r"(\d+) bytes spill stores, (\d+) bytes spill loads", line)
+        if found:
+            spills = (int(found.group(1)), int(found.group(2)))
+        found = re.search(r"Used (\d+) registers", line)
+        if found and entry is not None:
+            report[entry] = (int(found.group(1)),) + spills
+            entry, spills = None, (0, 0)
+    return report
 
 
 __all__ = ["kernel_source", "module_header", "launch_style", "print_expression", "parameter_types", "dtype_literal", "math"]

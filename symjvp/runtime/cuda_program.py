@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ..errors import CudaUnavailableError
 from . import device, progress
 from .program import KernelProgram, output_structure
 
@@ -75,7 +76,7 @@ class CudaProgram(KernelProgram):
 
         cuda = device.importable_cuda()
         if device.simulated():
-            raise device.CudaUnavailableError(
+            raise CudaUnavailableError(
                 "PTX comes from NVIDIA's compiler, which Numba's CUDA simulator replaces: "
                 "unset NUMBA_ENABLE_CUDASIM (no GPU is needed for PTX)"
             )
@@ -119,7 +120,7 @@ class CudaProgram(KernelProgram):
         flat = []
         for x in inputs:
             if device.is_device_array(x):
-                flat.append(cuda.as_cuda_array(x).reshape(max(1, math.prod(x.shape))))
+                flat.append(device.as_device_array(x, "input").reshape(max(1, math.prod(x.shape))))
             else:
                 flat.append(device.to_device(np.asarray(x).reshape(-1), stream))
         computed = iter(self.launch(flat, stream) if any(self.present) else ())

@@ -9,16 +9,15 @@ import os
 
 import numpy as np
 
-from ..errors import DtypeError, SymJvpError
+from .. import tuning
+from ..errors import CudaUnavailableError, DtypeError
 from .validate import is_device_array  # noqa: F401 (the runtime's one test of what is a device array)
 
 #: Numba's CUDA simulator runs kernels as Python threads, one per thread of a block: it is slow,
-#: so the launch sizes below give it few blocks (the kernels are the same).
-SIMULATOR_SMS = 2
-
-
-class CudaUnavailableError(SymJvpError, RuntimeError):
-    """``target="cuda"`` (or a device array) without a usable GPU or the simulator."""
+#: so the launch sizes below give it few blocks, and grid-stride loops small blocks (the kernels are the
+#: same; small shapes still run on several blocks, a partial last block and more than one stride).
+SIMULATOR_BLOCKS = 4
+SIMULATOR_THREADS = 32
 
 
 def simulated():
@@ -60,7 +59,7 @@ def cuda():
 
 def as_device_array(value, what):
     """A Numba view of a caller's device array (no copy), checked to be C-contiguous."""
-    array = cuda().as_cuda_array(value)
+    array = value if getattr(value, "__cuda_ndarray__", False) is True else cuda().as_cuda_array(value)
     if array.ndim > 1 and not array.is_c_contiguous():
         raise DtypeError(f"{what} is a device array that is not C-contiguous; make a contiguous copy on the device")
     return array
@@ -70,15 +69,16 @@ def as_device_array(value, what):
 def resident_blocks(threads):
     """How many blocks of ``threads`` threads the device runs at once (all its multiprocessors, full occupancy)."""
     if simulated():
-        return SIMULATOR_SMS
+        return SIMULATOR_BLOCKS
     device = cuda().get_current_device()
     per_sm = max(1, device.MAX_THREADS_PER_MULTI_PROCESSOR // threads)
     return device.MULTIPROCESSOR_COUNT * per_sm
 
 
-def grid(trips, threads):
-    """Blocks for a grid-stride loop over ``trips`` iterations: enough to fill the device, no more than needed."""
-    return max(1, min(-(-trips // threads), resident_blocks(threads)))
+def grid(trips):
+    """(blocks, threads) for a grid-stride loop over ``trips`` iterations: enough to fill the device, no more than needed."""
+    threads = SIMULATOR_THREADS if simulated() else tuning.CUDA_THREADS
+    return max(1, min(-(-trips // threads), resident_blocks(threads))), threads
 
 
 def blocks(outputs, threads):

@@ -14,8 +14,13 @@ def as_tuple(value):
 
 
 def is_device_array(value):
-    """A GPU array (CuPy, torch CUDA, Numba): anything with ``__cuda_array_interface__`` that is not NumPy."""
-    return hasattr(value, "__cuda_array_interface__") and not isinstance(value, np.ndarray)
+    """A GPU array: anything with ``__cuda_array_interface__`` (CuPy, torch CUDA, Numba), or a Numba device array.
+
+    (The CUDA simulator's device arrays have only the latter mark.)
+    """
+    if isinstance(value, np.ndarray):
+        return False
+    return hasattr(value, "__cuda_array_interface__") or getattr(value, "__cuda_ndarray__", False) is True
 
 
 def to_array(value, what):
