@@ -331,8 +331,9 @@ def module_header(source):
     return (
         "import math\n\nimport numpy as np\nfrom numba import cuda, float64\n\n"
         + helpers
-        + "\n#: IEEE arithmetic, as the CPU kernels: no flush to zero, exact division and square root, no contraction.\n"
-        + "JIT = dict(fastmath=False)\n\n\n"
+        + "\n#: IEEE arithmetic, as the CPU kernels (no flush to zero, exact division and square root); a module\n"
+        + "#: read from a file (the disk cache's) keeps its compiled kernels beside it, per compute capability.\n"
+        + 'JIT = dict(fastmath=False, cache="__file__" in globals())\n\n\n'
     )
 
 

@@ -3,6 +3,7 @@
 import contextlib
 import hashlib
 import math
+import os
 
 import numpy as np
 
@@ -109,6 +110,8 @@ class CudaProgram(KernelProgram):
         first = not self._launched
         with progress.stage(f"compiling the {self} for the GPU") if first else contextlib.nullcontext():
             module[self.name](*flat_inputs, *self._device_constants(stream), *buffers, stream, device.grid, device.blocks)
+        if first and self.disk is not None and self.module_path is not None:
+            self.disk.record(os.path.dirname(self.module_path))  # Numba's cached CUDA kernels, now trusted
         self._launched = True
         return [buffers[k] for k in self.layout["returns"]]
 
