@@ -216,3 +216,36 @@ def test_unknown_target_is_refused_with_the_choices():
 def test_ptx_of_a_cpu_compiled_function_asks_for_the_cuda_target():
     with pytest.raises(symjvp.ArgumentError, match="target='cuda'"):
         symjvp.compile(lambda x: x, np.ones(2)).ptx("jvp")
+
+
+def test_transcendentals_are_cudas_own_not_the_cpu_polynomials():
+    source = compiled("corpus_transcendental_mix")[1].source("jvp")
+    assert "math.exp(" in source and "math.tanh(" in source and "fast_" not in source
+
+
+def test_a_new_process_takes_the_cuda_kernels_from_the_disk_cache(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, symjvp\n"
+        "k = symjvp.compile(lambda x: np.sin(x).sum(), np.ones(300), target='cuda')\n"
+        "print(k.jvp(np.ones(300), np.ones(300))[1])\n"
+    )
+    env = dict(os.environ, SYMJVP_CACHE_DIR=str(tmp_path), SYMJVP_VERBOSE="1", NUMBA_ENABLE_CUDASIM="1")
+    first, second = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env) for _ in "12"]
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert float(first.stdout) == float(second.stdout) == pytest.approx(300 * np.cos(1.0), rel=1e-14)
+    assert "tracing" in first.stderr and "lowering" in first.stderr
+    assert "tracing" not in second.stderr and "lowering" not in second.stderr
+
+
+def test_gpu_benchmarks_hand_written_kernels_and_peers_agree_with_symjvp():
+    """benchmarks/gpu.py --check: every contender of the GPU benchmark, at small sizes, against symjvp's kernels."""
+    import subprocess
+    import sys
+
+    script = os.path.join(os.path.dirname(os.path.dirname(__file__)), "benchmarks", "gpu.py")
+    done = subprocess.run([sys.executable, script, "--check"], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("agree with symjvp") == 6

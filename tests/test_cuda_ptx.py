@@ -73,3 +73,12 @@ def test_reference_kernels_spill_nothing(ptx_report, name):
         if stores
     ]
     assert spills == []
+
+
+def test_gpu_benchmark_without_a_gpu_says_so_and_exits_0():
+    script = os.path.join(os.path.dirname(os.path.dirname(__file__)), "benchmarks", "gpu.py")
+    probe = _without_simulator("from numba import cuda; print(cuda.is_available())")
+    if probe.stdout.strip() != "False":
+        pytest.skip("this machine has a GPU: the benchmark would run")
+    done = subprocess.run([sys.executable, script], capture_output=True, text=True, env=_env(), timeout=600)
+    assert done.returncode == 0 and "No GPU to measure on" in done.stdout
