@@ -249,3 +249,21 @@ def test_gpu_benchmarks_hand_written_kernels_and_peers_agree_with_symjvp():
     done = subprocess.run([sys.executable, script, "--check"], capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.count("agree with symjvp") == 6
+
+
+def test_repeated_calls_reuse_scratch_buffers_and_still_start_sums_at_zero():
+    idx = np.array([0, 2, 2, 1] * 20)
+    f = lambda x, idx: np.cos(np.sin(x[idx]) * 2.0)  # noqa: E731  (the scatter-add feeds more arithmetic)
+    x = np.array([0.3, 0.7, 1.1])
+    u = np.linspace(-1, 1, len(idx))
+    gpu, cpu = (symjvp.compile(f, x, idx, wrt=0, target=t) for t in ("cuda", "cpu"))
+    expected = cpu.vjp((x, idx), u)[1]
+    for _ in range(3):
+        np.testing.assert_allclose(gpu.vjp((x, idx), u)[1], expected, rtol=1e-12)
+
+
+def test_vhp_gives_the_cpu_targets_numbers():
+    cpu, gpu = compiled("corpus_polynomial")
+    x = CASES["corpus_polynomial"][1][0]
+    v = np.linspace(-1, 1, x.size)
+    assert_same(gpu.vhp(x, v), cpu.vhp(x, v))

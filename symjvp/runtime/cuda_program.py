@@ -95,21 +95,48 @@ class CudaProgram(KernelProgram):
     _launched = False
     _constants_on_device = None
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        #: Scratch buffers of finished calls ({temporary position: device array}); list pop and append are atomic.
+        self._device_scratch = []
+
     def _device_constants(self, stream):
         if self._constants_on_device is None:
             self._constants_on_device = [device.to_device(c.reshape(-1), stream) for c in self.constants]
         return self._constants_on_device
 
+    def _buffers(self, stream):
+        """Device buffers for one call: new ones for what it returns, the scratch of a finished call for the rest.
+
+        Device allocation synchronises and costs more than a small kernel; a
+        reused buffer that must start at zero is cleared again.
+        """
+        returned = set(self.layout["returns"])
+        try:
+            scratch = self._device_scratch.pop()
+        except IndexError:
+            scratch = {}
+        buffers = []
+        for k, (size, dtype, zeroed, *_) in enumerate(self.layout["temporaries"]):
+            reused = scratch.get(k)
+            if reused is None:
+                buffers.append(device.device_buffer(int(size), np.dtype(dtype), zeroed, stream))
+            else:
+                buffers.append(device.cleared(reused, stream) if zeroed else reused)
+        kept = {k: b for k, b in enumerate(buffers) if k not in returned}
+        return buffers, kept
+
     def launch(self, flat_inputs, stream):
         """Run every kernel on flat device arrays; returns the computed outputs (flat device arrays)."""
         module = self._module()
-        buffers = [
-            device.device_buffer(int(size), np.dtype(dtype), zeroed, stream)
-            for size, dtype, zeroed, *_ in self.layout["temporaries"]
-        ]
+        buffers, kept = self._buffers(stream)
         first = not self._launched
-        with progress.stage(f"compiling the {self} for the GPU") if first else contextlib.nullcontext():
-            module[self.name](*flat_inputs, *self._device_constants(stream), *buffers, stream, device.grid, device.blocks)
+        try:
+            with progress.stage(f"compiling the {self} for the GPU") if first else contextlib.nullcontext():
+                module[self.name](*flat_inputs, *self._device_constants(stream), *buffers, stream, device.grid, device.blocks)
+        finally:
+            if kept:
+                self._device_scratch.append(kept)
         if first and self.disk is not None and self.module_path is not None:
             self.disk.record(os.path.dirname(self.module_path))  # Numba's cached CUDA kernels, now trusted
         self._launched = True
@@ -123,7 +150,7 @@ class CudaProgram(KernelProgram):
         flat = []
         for x in inputs:
             if device.is_device_array(x):
-                flat.append(device.as_device_array(x, "input").reshape(max(1, math.prod(x.shape))))
+                flat.append(device.as_device_array(x, "input").reshape(math.prod(x.shape)))
             else:
                 flat.append(device.to_device(np.asarray(x).reshape(-1), stream))
         computed = iter(self.launch(flat, stream) if any(self.present) else ())

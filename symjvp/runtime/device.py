@@ -91,17 +91,19 @@ def to_device(array, stream):
 
 
 def device_buffer(size, dtype, zeroed, stream):
-    numba_cuda = cuda()
-    if zeroed:
-        if simulated():
-            return numba_cuda.to_device(np.zeros(size, dtype), stream=stream)
+    array = cuda().device_array(size, dtype, stream=stream)
+    return cleared(array, stream) if zeroed else array
+
+
+def cleared(array, stream):
+    """``array`` set to zero on the device (the simulator's arrays are NumPy's underneath)."""
+    if simulated():
+        array.copy_to_device(np.zeros(array.shape, array.dtype), stream=stream)
+    elif array.nbytes:
         from numba.cuda.cudadrv import driver
 
-        array = numba_cuda.device_array(size, dtype, stream=stream)
-        if array.nbytes:
-            driver.device_memset(array, 0, array.nbytes, stream=stream)
-        return array
-    return numba_cuda.device_array(size, dtype, stream=stream)
+        driver.device_memset(array, 0, array.nbytes, stream=stream)
+    return array
 
 
 def like_caller(array, template):
