@@ -39,6 +39,10 @@ INLINE_REDUCTION_TERMS = 8
 #: sums get buffers (a GMM's gradient: nested 5-term sums never finished lowering), below it they fuse
 #: (bundle adjustment's 3-term rotations inside its 2-term projection: 2x faster per call fused).
 INLINE_NESTED_TERMS = 64
+#: A node whose formula would carry more than this many other nodes inline gets a buffer: an
+#: RK4 integrator's vjp carried its running cotangent through every step into every consumer
+#: (lowering time quadratic in the steps: 10 steps 7.5 s, 40 steps 216 s).
+INLINE_MAX_NODES = 256
 #: Loops shorter than this are not split at their boundary tests: the extra code is not worth it.
 SPLIT_MIN_TRIPS = 32
 #: An innermost loop this long reads and writes rows through views (codegen/hoisting.py); for a

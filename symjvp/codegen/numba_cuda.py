@@ -19,14 +19,12 @@ between nests, as the nests' order is the only dependence between them.
 Transcendentals are CUDA's own (libdevice through ``math``).
 """
 
-import math
-
 import numpy as np
 import sympy as sp
 
 from .. import tuning
 from ..lower.kernel_ir import loop_bounds, loop_trips
-from .numba_cpu import comment_text, dtype_literal
+from .numba_cpu import comment_text
 from .printer import NumbaPrinter
 
 _INIT = {"sum": "0.0", "max": "-math.inf", "min": "math.inf"}
@@ -74,19 +72,12 @@ def _update(kind, acc, value):
     return [f"if {value} {better} {acc} or {value} != {value}:", f"    {acc} = {value}"]
 
 
-class Launch:
-    """How one nest runs: its kernel's name, its shape of parallelism and the sizes the launcher needs."""
-
-    def __init__(self, name, style, outer_trips, inner_trips=1, chunks=1):
-        self.name = name
-        self.style = style  # "elementwise", "thread_reduce", "block_reduce" or "split_reduce"
-        self.outer_trips = outer_trips
-        self.inner_trips = inner_trips
-        self.chunks = chunks
-
-
 def launch_style(nest):
-    """(style, chunks) for ``nest`` on a GPU, from its trip counts alone (so the source does not depend on the device)."""
+    """(style, chunks) for ``nest`` on a GPU, from its trip counts alone (so the source does not depend on the device).
+
+    Styles: "elementwise", "thread_reduce" (a thread per output), "block_reduce" (a block per
+    output), "split_reduce" (``chunks`` blocks per output, then a block per output combines them).
+    """
     outer = int(np.prod([loop_trips(n) for _, n in nest.outer], dtype=np.int64))
     if not nest.inner:
         return "elementwise", 1
@@ -99,6 +90,8 @@ def launch_style(nest):
 
 
 class _NestWriter:
+    """Writes the CUDA kernel(s) of one nest into ``out`` and the lines that launch them."""
+
     def __init__(self, nest, schedule, kernel_name, parameters, out):
         self.nest, self.schedule, self.out = nest, schedule, out
         self.parameters = parameters
@@ -251,7 +244,7 @@ class _NestWriter:
         """Block b reduces chunk ``b % chunks`` of output ``b // chunks`` into ``sj_partials``."""
         chunks, threads = self.chunks, tuning.CUDA_REDUCTION_THREADS
         self.shared_prelude()
-        self.line(1, f"sj_block = cuda.blockIdx.x")
+        self.line(1, "sj_block = cuda.blockIdx.x")
         self.line(1, f"sj_output = sj_block // {chunks}")
         self.decode(1, "sj_output", self.nest.outer)
         self.levels(1)
@@ -390,4 +383,4 @@ def assemble(ptx, cc):
     return report
 
 
-__all__ = ["kernel_source", "module_header", "launch_style", "print_expression", "parameter_types", "dtype_literal", "math"]
+__all__ = ["assemble", "kernel_source", "launch_style", "module_header", "nest_kernels", "parameter_types", "print_expression"]

@@ -25,7 +25,7 @@ from ..graph import elementwise as E
 from ..graph import ops
 from .boundaries import split_boundaries
 from .per_point import lower_per_point
-from .kernel_ir import Buffer, Kernel, Nest, floordiv, imod, index_equal, loop_variable, opaque
+from .kernel_ir import Buffer, Kernel, Nest, distinct_subexpressions, floordiv, imod, index_equal, loop_variable, opaque
 
 #: Names the generated code uses itself (``inv``: codegen/hoisting.py).
 _RESERVED = re.compile(r"^((i|r|t|acc|buf|out|const|table|inv)\d+|view\d+(_\d+)?|fast_[a-z0-9]+|sj_\w+|reassociable_add)$")
@@ -120,7 +120,7 @@ def _operation_counts(expressions):
     steps made it take minutes.  Indices and negations are not counted.
     """
     counts = {}
-    for expression in _distinct_subexpressions(expressions):
+    for expression in distinct_subexpressions(expressions):
         name = type(expression).__name__
         if name == "Mul" and expression.args[0] == -1:
             arity = len(expression.args) - 2
@@ -129,18 +129,6 @@ def _operation_counts(expressions):
         if arity > 0:
             counts[name] = counts.get(name, 0) + arity
     return counts
-
-
-def _distinct_subexpressions(expressions):
-    """Each compound subexpression once (not walking into indices): linear in the size of the DAG."""
-    seen, stack = set(), list(expressions)
-    while stack:
-        expression = stack.pop()
-        if expression.is_Atom or isinstance(expression, sp.Indexed) or expression in seen:
-            continue
-        seen.add(expression)
-        stack.extend(expression.args)
-        yield expression
 
 
 def _weighted_operations(expressions):
@@ -218,10 +206,18 @@ class _Lowering:
     def _choose_materialized(self):
         chosen = {}
         has_arithmetic, has_function, has_sum = {}, {}, {}
+        #: The nodes each node's formula carries inline: a chain that no buffer cuts (a vjp's running
+        #: cotangent over an integrator's steps) would carry the whole program into every consumer.
+        carried = {}
         for node in self.order:
             if id(node) in self.read_name:
                 has_arithmetic[id(node)] = has_function[id(node)] = has_sum[id(node)] = 0
+                carried[id(node)] = frozenset()
                 continue
+            carried[id(node)] = frozenset((id(node),)).union(*(carried[id(x)] for x in node.inputs if id(x) not in chosen))
+            if len(carried[id(node)]) > tuning.INLINE_MAX_NODES:
+                chosen[id(node)] = node
+                carried[id(node)] = frozenset()
             terms = _reduced_terms(node) if not _is_reduction(node) else 0
             inner = max((has_sum[id(x)] for x in node.inputs), default=0)
             if terms and terms * max(inner, 1) > tuning.INLINE_NESTED_TERMS:
@@ -544,7 +540,7 @@ class _Lowering:
         operations = _weighted_operations(values) + 1
         tests = [
             frozenset().union(*(condition.free_symbols for _, condition in e.args))
-            for e in _distinct_subexpressions(values)
+            for e in distinct_subexpressions(values)
             if isinstance(e, sp.Piecewise)
         ]
         plain = max(operations, tuning.UNROLL_MAX_OPERATIONS // tuning.UNROLL_PLAIN_TRIPS)

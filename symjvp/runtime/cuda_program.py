@@ -9,6 +9,7 @@ import numpy as np
 
 from ..errors import CudaUnavailableError
 from . import device, progress
+from .validate import is_device_array
 from .program import KernelProgram, output_structure
 
 #: Starts each kernel's module in ``ptx``: ptxas assembles one module at a time.
@@ -145,11 +146,11 @@ class CudaProgram(KernelProgram):
     def __call__(self, inputs):
         """Inputs are NumPy or device arrays; with any device array, the results stay on the device."""
         cuda = device.cuda()
-        template = next((x for x in inputs if device.is_device_array(x)), None)
+        template = next((x for x in inputs if is_device_array(x)), None)
         stream = cuda.default_stream()
         flat = []
         for x in inputs:
-            if device.is_device_array(x):
+            if is_device_array(x):
                 flat.append(device.as_device_array(x, "input").reshape(math.prod(x.shape)))
             else:
                 flat.append(device.to_device(np.asarray(x).reshape(-1), stream))

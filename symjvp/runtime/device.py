@@ -11,7 +11,6 @@ import numpy as np
 
 from .. import tuning
 from ..errors import CudaUnavailableError, DtypeError
-from .validate import is_device_array  # noqa: F401 (the runtime's one test of what is a device array)
 
 #: Numba's CUDA simulator runs kernels as Python threads, one per thread of a block: it is slow,
 #: so the launch sizes below give it few blocks, and grid-stride loops small blocks (the kernels are the
