@@ -437,15 +437,18 @@ def assert_close(result, reference, what):
 
 
 def median_seconds(call, synchronize, repeat=20):
-    call()
-    synchronize()
+    """Median wall time of ``call`` until ``synchronize(its result)`` returns (the work is done on the device)."""
+    synchronize(call())
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        call()
-        synchronize()
+        synchronize(call())
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def _numba_sync(_):
+    cuda.synchronize()
 
 
 def copy_bandwidth():
@@ -459,7 +462,7 @@ def copy_bandwidth():
 
     a = cuda.to_device(np.ones(1 << 26))
     b = cuda.device_array_like(a)
-    seconds = median_seconds(lambda: copy[4096, 256](a, b), cuda.synchronize)
+    seconds = median_seconds(lambda: copy[4096, 256](a, b), _numba_sync)
     return 2 * a.nbytes / seconds
 
 
@@ -473,8 +476,8 @@ def run(check):
         assert_close(hand(*inputs), reference, f"{name}: hand-written kernel")
         timings = {"symjvp": None, "hand-written Numba CUDA": None}
         if not check:
-            timings["symjvp"] = median_seconds(lambda: ours(*inputs), cuda.synchronize)
-            timings["hand-written Numba CUDA"] = median_seconds(lambda: hand(*inputs), cuda.synchronize)
+            timings["symjvp"] = median_seconds(lambda: ours(*inputs), _numba_sync)
+            timings["hand-written Numba CUDA"] = median_seconds(lambda: hand(*inputs), _numba_sync)
         for peer, (module, convert) in available.items():
             converted = tuple(_convert(convert, a) for a in on_host[name][0])
             call = peer_call(peer, module, kind, factory)
@@ -494,10 +497,10 @@ def _convert(convert, value):
 
 def _peer_sync(peer, module):
     if peer == "torch.func":
-        return module.cuda.synchronize
+        return lambda _: module.cuda.synchronize()
     import jax
 
-    return lambda: jax.effects_barrier()
+    return jax.block_until_ready
 
 
 def write_report(rows, bandwidth):
