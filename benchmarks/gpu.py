@@ -67,6 +67,20 @@ def hand_kernels():
     """Numba CUDA kernels as a GPU programmer writes them for each task (compiled lazily on first launch)."""
     threads = 256
 
+    @cuda.jit(device=True)
+    def sum_over_block(first, second, t, a, b):
+        """Two sums over a block of 256 threads, by a tree in shared memory: into first[0] and second[0]."""
+        first[t] = a
+        second[t] = b
+        cuda.syncthreads()
+        half = 128
+        while half > 0:
+            if t < half:
+                first[t] += first[t + half]
+                second[t] += second[t + half]
+            cuda.syncthreads()
+            half //= 2
+
     @cuda.jit
     def exp_reducer_jvp(x, v, out, jv):
         row, t = cuda.blockIdx.x, cuda.threadIdx.x
@@ -80,16 +94,7 @@ def hand_kernels():
             a += e
             b += e * v[row, j]
             j += 256
-        s_out[t] = a
-        s_jv[t] = b
-        cuda.syncthreads()
-        half = 128
-        while half > 0:
-            if t < half:
-                s_out[t] += s_out[t + half]
-                s_jv[t] += s_jv[t + half]
-            cuda.syncthreads()
-            half //= 2
+        sum_over_block(s_out, s_jv, t, a, b)
         if t == 0:
             out[row] = s_out[0]
             jv[row] = s_jv[0]
@@ -129,16 +134,7 @@ def hand_kernels():
             a += c * X[i, 0]
             b += c * X[i, 1]
             i += cuda.gridsize(1)
-        s0[t] = a
-        s1[t] = b
-        cuda.syncthreads()
-        half = 128
-        while half > 0:
-            if t < half:
-                s0[t] += s0[t + half]
-                s1[t] += s1[t + half]
-            cuda.syncthreads()
-            half //= 2
+        sum_over_block(s0, s1, t, a, b)
         if t == 0:
             cuda.atomic.add(g, 0, s0[0])
             cuda.atomic.add(g, 1, s1[0])

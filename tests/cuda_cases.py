@@ -21,6 +21,12 @@ def _lorenz96(u):
     return (np.roll(u, -1) - np.roll(u, 2)) * np.roll(u, 1) - u + 8.0
 
 
+def _special(x):
+    from scipy.special import gammaln
+
+    return (gammaln(x) * x).sum()
+
+
 def _inputs(shape_list, seed):
     rng = np.random.default_rng(seed)
     return tuple(rng.uniform(0.2, 1.2, s) for s in shape_list)
@@ -43,6 +49,8 @@ def reference_cases():
         "seed_003_logistic": (logistic_layer, (rng.standard_normal((3000, 2)), rng.standard_normal(2)), 1, ("jvp", "vjp")),
         "bundle_adjustment_per_point": (symjvp.vmap(reprojection), (cams, Xs, w, feat), (0, 1), ("jacobian",)),
         "mass_action_per_point": (symjvp.vmap(mass_action), (rng.uniform(0.1, 1, (50, 20)),), None, ("jacobian",)),
+        # digamma and trigamma (gammaln's derivatives) are device functions of symjvp's own.
+        "special_gammaln": (_special, (rng.uniform(0.5, 4.0, 40),), None, KINDS),
     }
 
 

@@ -74,7 +74,7 @@ def test_each_kind_gives_the_cpu_targets_numbers(name, kind):
     assert_same(call(gpu, kind, inputs, wrt), call(cpu, kind, inputs, wrt))
 
 
-SCALAR = ["corpus_polynomial", "corpus_rosenbrock", "corpus_diff_and_norm", "corpus_max_min_scalar"]
+SCALAR = ["corpus_polynomial", "corpus_rosenbrock", "corpus_diff_and_norm", "corpus_max_min_scalar", "special_gammaln"]
 
 
 @pytest.mark.parametrize("name", SCALAR)

@@ -6,7 +6,7 @@ The special functions are the CPU kernels' own definitions (codegen/special.py).
 """
 
 import numpy as np
-from numba import cuda
+from numba.extending import register_jitable
 
 from ..runtime.device import simulated
 from . import special
@@ -18,5 +18,7 @@ else:
 
     sj_floor, sj_ceil, sj_cbrt = libdevice.floor, libdevice.ceil, libdevice.cbrt
 
-sj_digamma = cuda.jit(device=True)(special.digamma)
-sj_trigamma = cuda.jit(device=True)(special.trigamma)
+# Compiled into each kernel for its own compute capability (a separate device function would need a
+# GPU to pick one, so k.ptx could not compile it on a machine without one).
+sj_digamma = register_jitable(special.digamma)
+sj_trigamma = register_jitable(special.trigamma)

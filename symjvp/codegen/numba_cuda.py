@@ -155,9 +155,9 @@ class _NestWriter:
             self.line(pad, f"{symbol} = {print_expression(expr)}")
         self.stores(pad, self.schedule.stores, atomic=self.outer_trips > 1)
 
-    def block_tree(self, pad, kind, value):
-        """Reduce ``value`` over the block into ``sj_shared[0]`` (every thread of the block takes part)."""
-        self.line(pad, f"sj_shared[sj_thread] = {value}")
+    def block_tree(self, pad, kind, acc):
+        """Reduce ``acc`` over the block, back into ``acc`` (every thread of the block takes part)."""
+        self.line(pad, f"sj_shared[sj_thread] = {acc}")
         self.line(pad, "cuda.syncthreads()")
         self.line(pad, f"sj_half = {tuning.CUDA_REDUCTION_THREADS // 2}")
         self.line(pad, "while sj_half > 0:")
@@ -167,6 +167,8 @@ class _NestWriter:
         self.line(pad + 2, f"sj_shared[sj_thread] = {_combine(kind, 'sj_a', 'sj_b')}")
         self.line(pad + 1, "cuda.syncthreads()")
         self.line(pad + 1, "sj_half //= 2")
+        self.line(pad, f"{acc} = sj_shared[0]")
+        self.line(pad, "cuda.syncthreads()")
 
     def write(self):
         nest = self.nest
@@ -222,23 +224,25 @@ class _NestWriter:
         self.line(pad + 1, f"sj_term += {stride}")
         for acc, kind in self.nest.accumulators:
             self.block_tree(pad, kind, acc)
-            self.line(pad, f"{acc} = sj_shared[0]")
-            self.line(pad, "cuda.syncthreads()")
 
     def shared_prelude(self):
         self.line(1, f"sj_shared = cuda.shared.array({tuning.CUDA_REDUCTION_THREADS}, float64)")
         self.line(1, "sj_thread = cuda.threadIdx.x")
 
-    def write_block_reduce(self):
+    def block_per_output(self, reduce):
+        """Blocks stride over the outputs; ``reduce`` (at indent 2) leaves each accumulator reduced; thread 0 stores."""
         self.shared_prelude()
         self.line(1, "sj_output = cuda.blockIdx.x")
         self.line(1, f"while sj_output < {self.outer_trips}:")
         self.decode(2, "sj_output", self.nest.outer)
         self.levels(2)
-        self.reduce_over_block(2, "sj_thread", tuning.CUDA_REDUCTION_THREADS)
+        reduce()
         self.line(2, "if sj_thread == 0:")
         self.after_inner(3)
         self.line(2, "sj_output += cuda.gridDim.x")
+
+    def write_block_reduce(self):
+        self.block_per_output(lambda: self.reduce_over_block(2, "sj_thread", tuning.CUDA_REDUCTION_THREADS))
 
     def write_split_partial(self):
         """Block b reduces chunk ``b % chunks`` of output ``b // chunks`` into ``sj_partials``."""
@@ -256,26 +260,20 @@ class _NestWriter:
     def write_split_combine(self):
         """One block per output combines its chunks' partial results, then stores as the serial nest would."""
         chunks, threads = self.chunks, tuning.CUDA_REDUCTION_THREADS
-        self.shared_prelude()
-        self.line(1, "sj_output = cuda.blockIdx.x")
-        self.line(1, f"while sj_output < {self.outer_trips}:")
-        self.decode(2, "sj_output", self.nest.outer)
-        self.levels(2)
-        for k, (acc, kind) in enumerate(self.nest.accumulators):
-            self.line(2, f"{acc} = {_INIT[kind]}")
-            self.line(2, "sj_chunk = sj_thread")
-            self.line(2, f"while sj_chunk < {chunks}:")
-            value = f"sj_partials[{k * self.outer_trips * chunks} + sj_output * {chunks} + sj_chunk]"
-            self.line(3, f"sj_value = {value}")
-            for text in _update(kind, acc, "sj_value"):
-                self.line(3, text)
-            self.line(3, f"sj_chunk += {threads}")
-            self.block_tree(2, kind, acc)
-            self.line(2, f"{acc} = sj_shared[0]")
-            self.line(2, "cuda.syncthreads()")
-        self.line(2, "if sj_thread == 0:")
-        self.after_inner(3)
-        self.line(2, "sj_output += cuda.gridDim.x")
+
+        def combine():
+            for k, (acc, kind) in enumerate(self.nest.accumulators):
+                self.line(2, f"{acc} = {_INIT[kind]}")
+                self.line(2, "sj_chunk = sj_thread")
+                self.line(2, f"while sj_chunk < {chunks}:")
+                value = f"sj_partials[{k * self.outer_trips * chunks} + sj_output * {chunks} + sj_chunk]"
+                self.line(3, f"sj_value = {value}")
+                for text in _update(kind, acc, "sj_value"):
+                    self.line(3, text)
+                self.line(3, f"sj_chunk += {threads}")
+                self.block_tree(2, kind, acc)
+
+        self.block_per_output(combine)
 
     def launches(self):
         """The launcher's lines for this nest."""

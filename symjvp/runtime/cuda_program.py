@@ -4,6 +4,7 @@ import contextlib
 import hashlib
 import math
 import os
+import types
 
 import numpy as np
 
@@ -86,7 +87,7 @@ class CudaProgram(KernelProgram):
         modules = []
         for name, kernel in self.kernels():
             signature = types + ([float64[::1]] if _takes_partials(kernel) else [])
-            with progress.stage(f"compiling {name} of the {self} to PTX"):
+            with progress.stage(f"compiling {name} of the {self} to PTX"), _device_functions_for(cc):
                 text, _ = cuda.compile_ptx(kernel.py_func, tuple(signature), cc=tuple(cc))
             modules.append(f"{PTX_MODULE_MARKER}{name}\n{text}")
         return "\n".join(modules)
@@ -169,6 +170,30 @@ class CudaProgram(KernelProgram):
                 results.append(device.like_caller(array.reshape(shape), template))
         stream.synchronize()
         return results
+
+
+@contextlib.contextmanager
+def _device_functions_for(cc):
+    """Device functions a kernel calls (digamma) compiled for ``cc`` where there is no GPU to ask.
+
+    Numba compiles a device function for the current device's compute
+    capability even inside ``compile_ptx``, and without a GPU there is none.
+    """
+    from numba.cuda import dispatcher
+
+    asked = dispatcher.get_current_device
+
+    def device():
+        try:
+            return asked()
+        except Exception:
+            return types.SimpleNamespace(compute_capability=tuple(cc))
+
+    dispatcher.get_current_device = device
+    try:
+        yield
+    finally:
+        dispatcher.get_current_device = asked
 
 
 def _takes_partials(kernel):
