@@ -267,3 +267,9 @@ def test_vhp_gives_the_cpu_targets_numbers():
     x = CASES["corpus_polynomial"][1][0]
     v = np.linspace(-1, 1, x.size)
     assert_same(gpu.vhp(x, v), cpu.vhp(x, v))
+
+
+def test_strided_device_array_is_refused_rather_than_copied():
+    k = symjvp.compile(lambda x: x * 2, np.ones(3), target="cuda")
+    with pytest.raises(symjvp.ArgumentError, match="not C-contiguous"):
+        k(cuda.to_device(np.ones(6))[::2])

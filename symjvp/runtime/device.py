@@ -10,7 +10,7 @@ import os
 import numpy as np
 
 from .. import tuning
-from ..errors import CudaUnavailableError, DtypeError
+from ..errors import ArgumentError, CudaUnavailableError
 
 #: Numba's CUDA simulator runs kernels as Python threads, one per thread of a block: it is slow,
 #: so the launch sizes below give it few blocks, and grid-stride loops small blocks (the kernels are the
@@ -59,8 +59,8 @@ def cuda():
 def as_device_array(value, what):
     """A Numba view of a caller's device array (no copy), checked to be C-contiguous."""
     array = value if getattr(value, "__cuda_ndarray__", False) is True else cuda().as_cuda_array(value)
-    if array.ndim > 1 and not array.is_c_contiguous():
-        raise DtypeError(f"{what} is a device array that is not C-contiguous; make a contiguous copy on the device")
+    if not array.is_c_contiguous():
+        raise ArgumentError(f"{what} is a device array that is not C-contiguous; make a contiguous copy on the device")
     return array
 
 
