@@ -53,6 +53,9 @@ VIEW_MIN_TRIPS = 16
 #: (tanh row sums, (200, 300): 70 us against 627 us), and Numba compiles a short kernel in about a
 #: second.  Longer kernels are compiled as C, where Numba's frontend would take minutes (codegen/c_cpu.py).
 C_CORE_MIN_LINES_WITH_FUNCTIONS = 300
+#: A C core of more nests than this is split into functions of this many nests: the C compiler's
+#: time grows faster than the size of one function (an RK4 vjp over 100 steps: 36 s in one function).
+C_NESTS_PER_FUNCTION = 16
 #: Above this many SymPy expressions for one point the loop-nest lowering is used.
 PER_POINT_SCALAR_LIMIT = 20_000
 #: A Jacobian (not vmapped) of at most this many SymPy expressions is lowered as one point.

@@ -322,3 +322,22 @@ def test_a_short_kernel_calling_exp_keeps_numbas_vectorized_exp_and_a_long_one_i
     assert long.c_source is not None and "exp(" in long.c_source
     np.testing.assert_allclose(long.fn(np.zeros(3)), [5.0, 5.0, 5.0])
     assert long.native
+
+
+def test_a_c_core_of_many_nests_is_split_into_functions_and_keeps_the_adjoint_identity(cache_dir, monkeypatch):
+    """The C compiler's time grows faster than one function's size: long cores are several functions."""
+    monkeypatch.setattr(tuning, "C_NESTS_PER_FUNCTION", 2)
+    K = np.linspace(0.1, 0.9, 9).reshape(3, 3)
+
+    def steps(y):
+        for _ in range(3):
+            y = y + 0.1 * (K @ y) * y - 0.05 * y / (1.0 + y * y)
+        return y
+
+    y, v, u = np.array([0.3, -0.2, 0.5]), np.array([1.0, 2.0, -1.0]), np.array([0.5, -1.0, 2.0])
+    k = symjvp.compile(steps, y)
+    _, jv = k.jvp(y, v)
+    _, vj = k.vjp(y, u)
+    np.testing.assert_allclose(u @ jv, vj @ v, rtol=1e-13)
+    program = _program(k, "vjp")
+    assert program.c_source.count("__attribute__((noinline)) static void sj_part") >= 2 and program.native

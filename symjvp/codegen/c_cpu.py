@@ -295,11 +295,24 @@ def core_source(kernel, entry, nest_schedules=None):
     for b in buffers:
         if np.dtype(b.dtype).name not in C_TYPES:
             raise NotImplementedError(f"dtype {np.dtype(b.dtype)}")
-    parameters = [f"{C_TYPES[np.dtype(b.dtype).name]} *restrict {c_name(b.name)}" for b in buffers]
+    parameters = ", ".join(f"{C_TYPES[np.dtype(b.dtype).name]} *restrict {c_name(b.name)}" for b in buffers) or "void"
+    arguments = ", ".join(c_name(b.name) for b in buffers)
     out = [f"/* {comment_text(line).replace('*/', '* /')} */" for line in kernel.header.splitlines()]
     out.append(_PRELUDE)
-    out.append(f"void {entry}({', '.join(parameters) or 'void'}) {{")
-    for nest, schedule in zip(kernel.nests, nest_schedules or schedules(kernel)):
-        _emit_nest(nest, schedule, out, 1)
+    nests = list(zip(kernel.nests, nest_schedules or schedules(kernel)))
+    size = tuning.C_NESTS_PER_FUNCTION
+    parts = [nests[k : k + size] for k in range(0, len(nests), size)] if len(nests) > size else []
+    for number, part in enumerate(parts):
+        out.append(f"__attribute__((noinline)) static void sj_part{number}({parameters}) {{")
+        for nest, schedule in part:
+            _emit_nest(nest, schedule, out, 1)
+        out.append("}")
+        out.append("")
+    out.append(f"void {entry}({parameters}) {{")
+    if parts:
+        out.extend(f"    sj_part{number}({arguments});" for number in range(len(parts)))
+    else:
+        for nest, schedule in nests:
+            _emit_nest(nest, schedule, out, 1)
     out.append("}")
     return "\n".join(out) + "\n"
