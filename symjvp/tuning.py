@@ -53,6 +53,10 @@ VIEW_MIN_TRIPS = 16
 #: (tanh row sums, (200, 300): 70 us against 627 us), and Numba compiles a short kernel in about a
 #: second.  Longer kernels are compiled as C, where Numba's frontend would take minutes (codegen/c_cpu.py).
 C_CORE_MIN_LINES_WITH_FUNCTIONS = 300
+#: A parallel kernel of at least this many nests is compiled as C with OpenMP: Numba's parallel
+#: frontend is superlinear in the loops (a GMM Hessian's 74 loops: 6-7 minutes, as C 1.8 s), while
+#: for a few loops its threads beat OpenMP's per call here (Lorenz-96's vjp at 4e6: 2.7 against 14 ms).
+C_CORE_PARALLEL_MIN_NESTS = 16
 #: A C core of more nests than this is split into functions of this many nests: the C compiler's
 #: time grows faster than the size of one function (an RK4 vjp over 100 steps: 36 s in one function).
 C_NESTS_PER_FUNCTION = 16

@@ -132,12 +132,31 @@ def test_unaligned_inputs_are_copied_before_they_reach_a_kernel(cache_dir):
     np.testing.assert_allclose(jv, np.exp(np.arange(6.0).reshape(3, 2) / 6).sum(axis=1), rtol=1e-15)
 
 
-def test_parallel_kernels_stay_with_numba(cache_dir, monkeypatch):
+def test_a_parallel_kernel_of_few_nests_stays_with_numba(cache_dir, monkeypatch):
     monkeypatch.setattr(tuning, "PARALLEL_MIN_TRIPS", 1)
     program = _program(symjvp.compile(lambda x: np.exp(x) * 3.0, np.ones(200)), "primal")
     assert program.parallel
     assert not getattr(program.fn, "__module__", "").startswith("symjvp_native_")
     np.testing.assert_allclose(program.fn(np.zeros(200)), np.full(200, 3.0))
+
+
+def test_a_parallel_kernel_of_many_nests_is_c_with_openmp_and_keeps_the_adjoint_identity(cache_dir, monkeypatch):
+    """Numba's parallel frontend is superlinear in the loops; OpenMP splits the C core's loops instead."""
+    monkeypatch.setattr(tuning, "PARALLEL_MIN_TRIPS", 1)
+    monkeypatch.setattr(tuning, "C_CORE_PARALLEL_MIN_NESTS", 1)
+
+    def chain(x):
+        return np.exp(x[:, 1:] * x[:, :-1]).sum(axis=1) * np.log1p(x * x).sum(axis=1)
+
+    x = np.linspace(0.1, 1.0, 60).reshape(12, 5)
+    v, u = np.cos(np.arange(60.0)).reshape(12, 5), np.sin(np.arange(12.0))
+    k = symjvp.compile(chain, x)
+    out, jv = k.jvp(x, v)
+    _, vj = k.vjp(x, u)
+    np.testing.assert_allclose(out, chain(x), rtol=1e-14)
+    np.testing.assert_allclose(u @ jv, (vj * v).sum(), rtol=1e-13)
+    program = _program(k, "vjp")
+    assert program.parallel and program.native and "#pragma omp parallel for" in program.c_source
 
 
 def _flat_layout(n):

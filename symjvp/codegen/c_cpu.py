@@ -9,9 +9,11 @@ reassociable), so it links into the same native library (codegen/native.py).
 
 What C cannot express the way the kernels need (a function without a C
 equivalent) raises ``NotImplementedError``; the kernel then keeps Numba.
-Parallel kernels keep Numba too: its threading runtime runs them.  So do
-short kernels that call exp, sin, tanh, ...: Numba's core inlines them
-vectorized (codegen/fastmath.py), libm's from C are scalar (``worth_it``).
+A parallel kernel of many nests splits their first loops over OpenMP's
+threads, as Numba's ``prange`` over its own: Numba's frontend took 6-7
+minutes on a GMM Hessian's parallel kernel (74 loops).  Short kernels that call exp, sin, tanh, ... keep Numba:
+its core inlines them vectorized (codegen/fastmath.py), libm's from C are
+scalar (``worth_it``).
 """
 
 import re
@@ -213,6 +215,10 @@ def print_expression(expr):
     return _PRINTER.doprint(_true_divisions(expr))
 
 
+#: Splits a parallel nest's first loop over OpenMP's threads (the library is then built with -fopenmp).
+PARALLEL_PRAGMA = "#pragma omp parallel for schedule(static)"
+
+
 def _emit_nest(nest, schedule, out, indent):
     """The nest as a C block; each statement at the loop level codegen/hoisting.py gives it."""
     pad = "    " * indent
@@ -238,7 +244,8 @@ def _emit_nest(nest, schedule, out, indent):
     for k, (var, extent) in enumerate(nest.outer):
         pad = "    " * (indent + 1 + k)
         emit_level(k, pad)
-        loop(var, extent, pad)
+        # A parallel nest's first loop writes disjoint elements per iteration (lower/lowering.py), as Numba's prange.
+        loop(var, extent, pad, PARALLEL_PRAGMA if k == 0 and nest.parallel else None)
         closing.append(f"{pad}}}")
     pad = "    " * (indent + 1 + len(nest.outer))
     emit_level(len(nest.outer), pad)
@@ -278,9 +285,16 @@ def _emit_stores(stores, out, pad):
         out.append(f"{pad}{c_name(buffer)}[{print_expression(index)}] {op} {print_expression(value)};")
 
 
-def worth_it(numba_source):
-    """Whether the C core is the better one: always, unless the kernel is short and calls a function
-    that the Numba core inlines vectorized (``fast_exp``, ...; see tuning.C_CORE_MIN_LINES_WITH_FUNCTIONS)."""
+def worth_it(numba_source, kernel):
+    """Whether the C core is the better one.
+
+    A serial kernel: always, unless it is short and calls a function that the Numba core inlines
+    vectorized (``fast_exp``, ...; see tuning.C_CORE_MIN_LINES_WITH_FUNCTIONS).  A parallel one:
+    only when it has many nests (tuning.C_CORE_PARALLEL_MIN_NESTS), where Numba's frontend is
+    superlinear; otherwise Numba's threads run it faster than OpenMP's here.
+    """
+    if kernel.parallel:
+        return len(kernel.nests) >= tuning.C_CORE_PARALLEL_MIN_NESTS
     short = numba_source.count("\n") < tuning.C_CORE_MIN_LINES_WITH_FUNCTIONS
     return not (short and re.search(r"\bfast_\w+\(", numba_source))
 
@@ -289,8 +303,6 @@ def core_source(kernel, entry, nest_schedules=None):
     """C source of ``void entry(<flat arrays>)`` for ``kernel``; ``NotImplementedError`` if C cannot have it."""
     if not C_CORE:
         raise NotImplementedError("switched off by SYMJVP_C_CORE=0")
-    if kernel.parallel:
-        raise NotImplementedError("parallel kernels run on Numba's threading runtime")
     buffers = kernel.arguments + kernel.temporaries
     for b in buffers:
         if np.dtype(b.dtype).name not in C_TYPES:

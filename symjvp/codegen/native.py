@@ -330,6 +330,11 @@ def _object_code(core, layout):
 C_FLAGS = ("-O2", "-march=native", "-std=gnu11", "-ffp-contract=off", "-fno-math-errno", "-fopenmp-simd", "-w")
 
 
+def _openmp(c_source):
+    """The compiler's OpenMP flag for a core with parallel loops (it links OpenMP's runtime too)."""
+    return ["-fopenmp"] if c_source is not None and "#pragma omp parallel" in c_source else []
+
+
 def build(core, layout, directory, c_source=None):
     """Bytes of the extension module for ``directory``'s kernel on this host, or None when it cannot be made.
 
@@ -354,7 +359,7 @@ def build(core, layout, directory, c_source=None):
             if c_source is not None:
                 with open(os.path.join(work, "core.c"), "w") as f:
                     f.write(c_source)
-                command = [_compiler(), "-c", "-fPIC", *C_FLAGS, "-o", core_object, os.path.join(work, "core.c")]
+                command = [_compiler(), "-c", "-fPIC", *C_FLAGS, *_openmp(c_source), "-o", core_object, os.path.join(work, "core.c")]
                 made = subprocess.run(command, capture_output=True, text=True)
                 if made.returncode != 0:
                     raise RuntimeError(f"the C compiler failed on the core: {made.stderr.strip()[-400:]}")
@@ -367,7 +372,7 @@ def build(core, layout, directory, c_source=None):
             compiled = compiling.wait() == 0
         if not os.path.exists(core_object) or not compiled:
             return None
-        linking = [_compiler(), "-shared", "-o", library, wrapper + ".o", core_object, "-lm"]
+        linking = [_compiler(), "-shared", *_openmp(c_source), "-o", library, wrapper + ".o", core_object, "-lm"]
         if subprocess.run(linking, capture_output=True).returncode != 0:
             return None
         with open(library, "rb") as f:

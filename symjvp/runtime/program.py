@@ -99,7 +99,7 @@ class KernelProgram:
         nest_schedules = schedules(ir)
         source = kernel_source(ir, nest_schedules)
         c_source = None
-        if c_cpu.worth_it(source):
+        if c_cpu.worth_it(source, ir):
             try:
                 c_source = c_cpu.core_source(ir, native.ENTRY, nest_schedules)
             except NotImplementedError:
@@ -178,7 +178,8 @@ class KernelProgram:
         """The cache entry's native library for this host, built first if missing; None where there can be none."""
         from ..codegen import native
 
-        if self.disk is None or self.module_path is None or self.parallel:
+        # A parallel core runs on Numba's threading runtime, unless it is C (OpenMP's threads).
+        if self.disk is None or self.module_path is None or self.parallel and self.c_source is None:
             return None
         tag = native.host_tag() if native.loadable() else None
         if tag is None or not native.supported(self.layout):
@@ -215,6 +216,8 @@ class KernelProgram:
                 return native.build(None, self.layout, entry, c_source=self.c_source)
             except RuntimeError as error:
                 report_once(f"{self.name}: {error}; building its core with Numba instead")
+                if self.parallel:
+                    return None  # Numba's parallel core needs its threading runtime: it runs as Numba's kernel
         try:
             return builder.build(self.module_path, self.module_source, self.name, self.layout, numba_cpu.FASTMATH)
         except RuntimeError:
