@@ -1,6 +1,6 @@
 """The first call: symjvp against jax.jit, each in a fresh process with nothing compiled.
 
-    python benchmarks/compile_time.py [--quick] [--only TEXT] [--timeout SECONDS] [--markdown FILE]
+    python benchmarks/compile_time.py [--quick] [--only TEXT] [--timeout SECONDS] [--markdown FILE] [--docs]
 
 Every row runs in a new interpreter: symjvp with an empty kernel cache (only
 the entry of symjvp's own compiled helpers, made once per installation, is
@@ -11,11 +11,22 @@ the JAX column is empty.
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import textwrap
+
+BENCHMARKS_PAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "benchmarks.md")
+FIRST_CALL_INTRO = """## The first call: symjvp against jax.jit
+
+`python benchmarks/compile_time.py --docs` (each row a fresh process with an empty symjvp cache and
+JAX's compilation cache off; the time is the first call with its inputs ready). The last column is the
+stage of symjvp's compile that took longest (`SYMJVP_VERBOSE=1` prints them all); "imports and the
+rest" is time outside every stage, mostly importing SymPy and Numba. `docs/compile-time.md` says what
+bounds each kind of row and what was done about it.
+"""
 
 PRELUDE = """
 import time, numpy as np
@@ -164,17 +175,44 @@ def helper_cache_template():
     return template
 
 
+#: symjvp's progress stages (SYMJVP_VERBOSE=1) by what does the work in them.
+STAGES = (
+    ("tracing", "tracing"),
+    ("deriving", "derivative graphs"),
+    ("lowering and printing", "lowering (SymPy)"),
+    ("compiling the C core", "C compiler"),
+    ("building the native library", "Numba (native library)"),
+    ("compiling the", "Numba"),
+)
+
+
+def largest_stage(stderr, total):
+    """The stage that took longest, as "what (seconds)"; time outside every stage is imports and the call."""
+    spent = {}
+    for line in stderr.splitlines():
+        found = re.match(r"symjvp: (.*): ([0-9.]+) s$", line)
+        if found:
+            stage = found.group(1)
+            name = next((label for prefix, label in STAGES if stage.startswith(prefix)), stage)
+            spent[name] = spent.get(name, 0.0) + float(found.group(2))
+    spent["imports and the rest"] = max(0.0, total - sum(spent.values()))
+    name = max(spent, key=spent.get)
+    return f"{name} ({spent[name]:.1f})"
+
+
 def first_call(template, model, n, call, timeout, env_extra):
+    """(seconds, the largest stage) of a first call in a fresh process; seconds is a string when it did not finish."""
     source = textwrap.dedent(PRELUDE) + template.format(model=f"N = {n}\n" + MODELS[model], call=call)
     with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, SYMJVP_VERBOSE="0", JAX_ENABLE_COMPILATION_CACHE="false", **env_extra(cache))
+        env = dict(os.environ, SYMJVP_VERBOSE="1", JAX_ENABLE_COMPILATION_CACHE="false", **env_extra(cache))
         try:
             done = subprocess.run([sys.executable, "-c", source], capture_output=True, text=True, env=env, timeout=timeout)
         except subprocess.TimeoutExpired:
-            return f"> {timeout:.0f}"
+            return f"> {timeout:.0f}", ""
         if done.returncode != 0:
-            return "failed: " + done.stderr.strip().splitlines()[-1][:80]
-        return float(done.stdout.strip().splitlines()[-1])
+            return "failed: " + done.stderr.strip().splitlines()[-1][:80], ""
+        seconds = float(done.stdout.strip().splitlines()[-1])
+        return seconds, largest_stage(done.stderr, seconds)
 
 
 def main():
@@ -182,7 +220,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="a few rows only")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds a first call may take")
     parser.add_argument("--markdown", help="also write the table to this file")
-    parser.add_argument("--only", help="rows whose name contains this text")
+    parser.add_argument("--only", help="rows whose name contains this text (several: TEXT|TEXT)")
+    parser.add_argument("--docs", action="store_true", help="put the table into docs/benchmarks.md")
     args = parser.parse_args()
     try:
         import jax  # noqa: F401
@@ -197,21 +236,29 @@ def main():
         shutil.copytree(helpers, cache)
         return {"SYMJVP_CACHE_DIR": cache}
 
-    lines = ["| first call | symjvp (s) | jax.jit (s) | ratio |", "|---|---|---|---|"]
+    lines = [
+        "| first call | symjvp (s) | jax.jit (s) | ratio | symjvp's largest stage (s) |",
+        "|---|---|---|---|---|",
+    ]
     print(lines[0])
     for name, model, n, kind in ROWS:
-        if args.quick and name not in QUICK or args.only and args.only not in name:
+        if args.quick and name not in QUICK or args.only and not any(text in name for text in args.only.split("|")):
             continue
-        ours = first_call(SYMJVP, model, n, SYMJVP_CALLS[kind], args.timeout, symjvp_env)
-        theirs = first_call(JAX, model, n, JAX_CALLS[kind], args.timeout, lambda cache: {}) if has_jax else None
+        ours, stage = first_call(SYMJVP, model, n, SYMJVP_CALLS[kind], args.timeout, symjvp_env)
+        theirs = first_call(JAX, model, n, JAX_CALLS[kind], args.timeout, lambda cache: {})[0] if has_jax else None
         ratio = f"{ours / theirs:.1f}x" if isinstance(ours, float) and isinstance(theirs, float) else ""
         fmt = lambda v: f"{v:.2f}" if isinstance(v, float) else (v or "")  # noqa: E731
-        lines.append(f"| {name} | {fmt(ours)} | {fmt(theirs)} | {ratio} |")
+        lines.append(f"| {name} | {fmt(ours)} | {fmt(theirs)} | {ratio} | {stage} |")
         print(lines[-1], flush=True)
     shutil.rmtree(helpers, ignore_errors=True)
+    table = "\n".join(lines) + "\n"
     if args.markdown:
         with open(args.markdown, "w") as f:
-            f.write("\n".join(lines) + "\n")
+            f.write(table)
+    if args.docs:
+        from docs_sections import replace_section
+
+        replace_section(BENCHMARKS_PAGE, "first-call", FIRST_CALL_INTRO + "\n" + table)
 
 
 if __name__ == "__main__":

@@ -191,7 +191,8 @@ class KernelProgram:
             if not native.buildable() or self.disk.trusted(entry, name + ".none") is not None:
                 return None
             try:
-                with progress.stage(f"building the native library of the {self}"):
+                what = "compiling the C core" if self.c_source is not None else "building the native library"
+                with progress.stage(f"{what} of the {self}"):
                     data = self._built_library(entry)
             except Exception as error:
                 report_once(f"no native library for {self.name}: {type(error).__name__}: {error}")

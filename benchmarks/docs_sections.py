@@ -1,0 +1,34 @@
+"""Sections of a generated docs page that another generator owns, kept between HTML comments.
+
+``benchmarks/peers.py`` rewrites docs/benchmarks.md and keeps the first-call section that
+``benchmarks/compile_time.py --docs`` wrote there, and the other way round.
+"""
+
+import os
+import re
+
+
+def _markers(name):
+    return f"<!-- {name} -->", f"<!-- /{name} -->"
+
+
+def section(path, name):
+    """The section ``name`` of the page with its markers, or "" if the page or the section is missing."""
+    if not os.path.exists(path):
+        return ""
+    start, end = _markers(name)
+    found = re.search(re.escape(start) + ".*?" + re.escape(end), open(path).read(), re.S)
+    return found.group(0) if found else ""
+
+
+def replace_section(path, name, text):
+    """Put ``text`` as the section ``name`` of the page (appended when the page has none)."""
+    start, end = _markers(name)
+    block = f"{start}\n{text.rstrip()}\n{end}"
+    page = open(path).read() if os.path.exists(path) else ""
+    if section(path, name):
+        page = page.replace(section(path, name), block)
+    else:
+        page = page.rstrip() + "\n\n" + block + "\n"
+    with open(path, "w") as f:
+        f.write(page)
