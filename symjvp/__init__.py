@@ -4,7 +4,7 @@ trace -> graph -> derivatives -> lower -> codegen -> runtime; this module is
 the thin public layer on top (see API.md).
 """
 
-from .api import clear_cache, compile, hessian, hvp, jacobian, jvp, vhp, vjp, vmap
+from .api import clear_cache, compile, hessian, hvp, jacobian, jvp, sparse_jacobian, vhp, vjp, vmap
 from .errors import (
     ArgumentError,
     AxisError,
@@ -48,6 +48,7 @@ __all__ = [
     "hvp",
     "jacobian",
     "jvp",
+    "sparse_jacobian",
     "vhp",
     "vjp",
     "vmap",

@@ -83,6 +83,12 @@ def jacobian(func: Callable, inputs: Arrays, *, strict: bool = False) -> Results
     return _compiled(func, values, inputs)._jacobian(values, strict, single)
 
 
+def sparse_jacobian(func: Callable, inputs: Arrays):
+    """J as a ``scipy.sparse.csr_matrix`` (output size x total input size) holding its structural non-zeros."""
+    values, _ = as_tuple(inputs)
+    return _compiled(func, values, inputs).sparse_jacobian(values if len(values) > 1 else values[0])
+
+
 def hessian(func: Callable, inputs: Arrays, *, strict: bool = False) -> Results:
     """The Hessian of a function with one output element: ``in.shape + in.shape``."""
     values, single = as_tuple(inputs)

@@ -251,6 +251,16 @@ class Specialization:
             )
         return self._gradient
 
+    def sparse_plan(self):
+        """The coloured sparsity pattern of the Jacobian (runtime/sparse.py), made once."""
+        if getattr(self, "_sparse_plan", None) is None:
+            from ..symbolic.sparsity import sparsity_pattern
+            from .sparse import SparsePlan
+
+            with progress.stage(f"colouring the sparsity pattern of {self.label}"):
+                self._sparse_plan = SparsePlan(sparsity_pattern(self.graph, self.wrt))
+        return self._sparse_plan
+
     def independent(self, output, position):
         return position not in self.dependence[output]
 
@@ -490,6 +500,40 @@ class Compiled:
         if _single is None and single:
             self._remember("jacobian", spec, arrays, not spec.is_tuple_output)
         return self._blocks(spec, blocks, single, spec.is_tuple_output)
+
+    def sparse_jacobian(self, inputs):
+        """J as a ``scipy.sparse.csr_matrix`` of shape (output size, differentiated input size): its structural non-zeros.
+
+        Rows are the outputs flattened (and stacked, for tuple outputs), columns the
+        differentiated inputs flattened and concatenated, as ``k.sparsity()``.  The
+        pattern is found and coloured on the first call; each call then takes one
+        jvp per group of columns that share no row (3 for a tridiagonal Jacobian,
+        whatever its size), or one vjp per group of rows when rows group into fewer,
+        and fills only the data array: its ``indices`` and ``indptr`` are the
+        pattern's, shared by every result and read-only.  Needs SciPy.
+        """
+        try:
+            import scipy.sparse  # noqa: F401
+        except ImportError as exc:
+            raise ImportError("sparse_jacobian needs scipy: pip install 'symjvp[scipy]'") from exc
+        from .sparse import flat, split
+
+        spec, arrays = self._inputs(inputs)
+        plan = spec.sparse_plan()
+        dtype = np.result_type(*[d for _, d in spec.out_specs]) if spec.out_specs else np.float64
+        products = np.empty((plan.colours, plan.shape[0] if plan.direction == "forward" else plan.shape[1]))
+        values = tuple(arrays)
+        for colour in range(plan.colours):
+            if plan.direction == "forward":
+                shapes = [arrays[k].shape for k in self.wrt]
+                tangents = split(plan.seeds(colour, np.float64), shapes)
+                tangents = tuple(t.astype(arrays[k].dtype) for t, k in zip(tangents, self.wrt))
+                products[colour] = flat(self._jvp(values, tangents, False, False)[1])
+            else:
+                shapes = [shape for shape, _ in spec.out_specs]
+                cotangents = tuple(c.astype(d) for c, (_, d) in zip(split(plan.seeds(colour, np.float64), shapes), spec.out_specs))
+                products[colour] = flat(self._vjp(values, cotangents if spec.is_tuple_output else cotangents[0], False, False)[1])
+        return plan.matrix(products, dtype)
 
     def _blocks(self, spec, blocks, single_in, tuple_out):
         m = len(self.wrt)
