@@ -1,0 +1,172 @@
+"""Whole SciPy solves with symjvp's derivatives, SciPy's finite differences and JAX's derivatives.
+
+    python benchmarks/scipy_solvers.py [--quick]     # prints a markdown table
+
+Each row is one solve from the same start; the time includes everything the solve calls (symjvp
+and JAX compiled beforehand, each once: their compile is a first-call cost, in compile_time.py).
+Columns: total seconds, function evaluations (nfev) and Jacobian, gradient or product evaluations
+(njev / nhev / products), and the distance of the answer from the finite-difference solve's.
+"""
+
+import argparse
+import time
+
+import numpy as np
+from scipy.integrate import solve_ivp
+from scipy.optimize import least_squares, minimize, newton_krylov
+from scipy.sparse.linalg import LinearOperator, gmres
+
+from symjvp import scipy as sj
+
+try:
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+except ImportError:
+    jax = None
+
+
+def reaction_diffusion(xp, n):
+    def rhs(t, u):
+        inner = u[:-2] - 2 * u[1:-1] + u[2:]
+        lap = xp.concatenate([2 * (u[1:2] - u[:1]), inner, 2 * (u[-2:-1] - u[-1:])])
+        return 100.0 * lap + u * (1 - u)
+
+    return rhs
+
+
+def rosenbrock(xp):
+    return lambda x: (100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2).sum()
+
+
+def residuals(xp):
+    return lambda x: xp.concatenate([10 * (x[1:] - x[:-1] ** 2), 1 - x[:-1]])
+
+
+def bratu(xp, n):
+    h = 1.0 / (n + 1)
+
+    def F(u):
+        padded = xp.pad(u, 1)
+        return (padded[:-2] - 2 * u + padded[2:]) / h**2 + 1.0 * xp.exp(u)
+
+    return F
+
+
+def solve_timed(solve):
+    start = time.perf_counter()
+    result = solve()
+    return time.perf_counter() - start, result
+
+
+def ode_rows(n):
+    u0 = np.exp(-np.linspace(-5, 5, n) ** 2)
+    f = reaction_diffusion(np, n)
+    fun, jac = sj.ode(lambda t, u: f(t, u), u0)
+    fun(0.0, u0), jac(0.0, u0)  # compiled before the clock starts
+    rows = {}
+    span, options = (0, 1.0), dict(method="BDF", rtol=1e-6, atol=1e-9)
+    rows["symjvp (sparse jac)"] = solve_timed(lambda: solve_ivp(fun, span, u0, jac=jac, **options))
+    rows["finite differences, jac_sparsity"] = solve_timed(lambda: solve_ivp(f, span, u0, jac_sparsity=jac.sparsity, **options))
+    if jax is not None:
+        g = reaction_diffusion(jnp, n)
+        jfun, jjac = jax.jit(g), jax.jit(jax.jacfwd(g, argnums=1))
+        jjac(0.0, u0).block_until_ready()
+        jfun(0.0, u0).block_until_ready()
+        rows["JAX (dense jacfwd)"] = solve_timed(
+            lambda: solve_ivp(lambda t, u: np.asarray(jfun(t, u)), span, u0, jac=lambda t, u: np.asarray(jjac(t, u)), **options)
+        )
+    reference = rows["finite differences, jac_sparsity"][1].y[:, -1]
+    return [(f"solve_ivp BDF, reaction-diffusion N = {n}", label, t, r.nfev, r.njev, np.abs(r.y[:, -1] - reference).max())
+            for label, (t, r) in rows.items()]
+
+
+def least_squares_rows(n):
+    x0 = np.full(n, -1.0)
+    r = residuals(np)
+    fun, jac = sj.least_squares(r, x0)
+    fun(x0), jac(x0)
+    rows = {"symjvp (sparse jac)": solve_timed(lambda: least_squares(fun, x0, jac=jac, tr_solver="lsmr"))}
+    rows["finite differences, jac_sparsity"] = solve_timed(
+        lambda: least_squares(r, x0, jac_sparsity=jac.sparsity, tr_solver="lsmr")
+    )
+    if jax is not None:
+        jr = jax.jit(residuals(jnp))
+        jj = jax.jit(jax.jacfwd(residuals(jnp)))
+        jj(x0).block_until_ready()
+        jr(x0).block_until_ready()
+        rows["JAX (dense jacfwd)"] = solve_timed(
+            lambda: least_squares(lambda x: np.asarray(jr(x)), x0, jac=lambda x: np.asarray(jj(x)), tr_solver="lsmr")
+        )
+    reference = rows["finite differences, jac_sparsity"][1].x
+    return [(f"least_squares, extended Rosenbrock n = {n}", label, t, res.nfev, res.njev, np.abs(res.x - reference).max())
+            for label, (t, res) in rows.items()]
+
+
+def minimize_rows(n):
+    x0 = np.zeros(n)
+    f = rosenbrock(np)
+    fun, jac, _, hessp = sj.minimize(f, x0)
+    fun(x0), jac(x0), hessp(x0, x0)
+    rows = {"symjvp (jac, hessp), trust-ncg": solve_timed(lambda: minimize(fun, x0, jac=jac, hessp=hessp, method="trust-ncg"))}
+    rows["finite-difference gradient, L-BFGS-B"] = solve_timed(lambda: minimize(f, x0, method="L-BFGS-B"))
+    if jax is not None:
+        g = rosenbrock(jnp)
+        jf, jg = jax.jit(g), jax.jit(jax.grad(g))
+        jh = jax.jit(lambda x, p: jax.jvp(jax.grad(g), (x,), (p,))[1])
+        jf(x0).block_until_ready(), jg(x0).block_until_ready(), jh(x0, x0).block_until_ready()
+        rows["JAX (grad, hvp), trust-ncg"] = solve_timed(
+            lambda: minimize(lambda x: float(jf(x)), x0, jac=lambda x: np.asarray(jg(x)),
+                             hessp=lambda x, p: np.asarray(jh(x, p)), method="trust-ncg")
+        )
+    return [(f"minimize, Rosenbrock n = {n}", label, t, res.nfev, getattr(res, "njev", 0), np.abs(res.x - 1.0).max())
+            for label, (t, res) in rows.items()]
+
+
+def newton_krylov_rows(n):
+    F = bratu(np, n)
+    u0 = np.zeros(n)
+    products = {"count": 0}
+
+    def symjvp_newton():
+        u = u0.copy()
+        for _ in range(50):
+            residual = F(u)
+            if np.linalg.norm(residual) < 1e-8:
+                break
+            J = sj.linear_operator(F, u)
+            counted = LinearOperator(J.shape, matvec=lambda v: (products.__setitem__("count", products["count"] + 1), J.matvec(v))[1])
+            du, _ = gmres(counted, -residual, rtol=1e-10, atol=0.0, restart=200, maxiter=50)
+            u = u + du
+        return u
+
+    sj.linear_operator(F, u0).matvec(u0)  # compiled before the clock starts
+    rows = {"symjvp jvp LinearOperator + GMRES": solve_timed(symjvp_newton)}
+    rows["scipy.optimize.newton_krylov (finite-difference products)"] = solve_timed(
+        lambda: newton_krylov(F, u0, f_tol=1e-8, method="gmres")
+    )
+    reference = rows["scipy.optimize.newton_krylov (finite-difference products)"][1]
+    return [(f"Newton-Krylov, Bratu n = {n}", label, t, "", products["count"] if "symjvp" in label else "",
+             np.abs(u - reference).max()) for label, (t, u) in rows.items()]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    args = parser.parse_args()
+    scale = 0.1 if args.quick else 1.0
+    rows = (
+        ode_rows(int(1000 * scale))
+        + least_squares_rows(int(1000 * scale))
+        + minimize_rows(int(1000 * scale))
+        + newton_krylov_rows(int(1000 * scale))
+    )
+    print("| solve | derivatives | seconds | nfev | njev / products | max difference from the FD answer |")
+    print("|---|---|---|---|---|---|")
+    for solve, label, seconds, nfev, njev, difference in rows:
+        print(f"| {solve} | {label} | {seconds:.3f} | {nfev} | {njev} | {difference:.1e} |")
+
+
+if __name__ == "__main__":
+    main()
