@@ -97,6 +97,9 @@ def build_parser():
     parser.add_argument("--wrt", help="inputs to differentiate, e.g. 1 or 0,2 (default: all)")
     parser.add_argument("--latex", action="store_true", help="also print the Jacobian and J·v in LaTeX")
     parser.add_argument("--source", choices=KINDS, help="also print the generated kernel source of this kind")
+    parser.add_argument(
+        "--export", metavar="PATH", help="write the primal, jvp and vjp kernels as a module needing only NumPy and Numba"
+    )
     return parser
 
 
@@ -145,6 +148,9 @@ def main(argv=None):
         if args.source:
             print(f"\nGenerated {args.source} kernel:")
             print(k.source(args.source), end="")
+        if args.export:
+            k.export(args.export)
+            print(f"\nWrote {args.export}: primal, jvp and vjp kernels, standalone (NumPy and Numba only).")
     except (UsageError, SymJvpError) as exc:
         print(f"python -m symjvp: error: {exc}", file=sys.stderr)
         return 2

@@ -325,11 +325,7 @@ def _inline_into_callers(function):
     signatures = [(types.float64,) * function.py_func.__code__.co_argcount]
     signatures += [(types.float32,) * len(signatures[0])] if function is reassociable_add else []
     for signature in signatures:
-        try:
-            function.compile(signature)
-        except OSError:  # Numba could not write its cache (disk full): compile in memory
-            _cache_nothing()
-            function.compile(signature)
+        function.compile(signature)
         try:  # Numba internals: without them the functions stay calls, correct but not vectorized
             module = function.overloads[signature].library._get_module_for_linking()
         except AttributeError:
@@ -392,5 +388,9 @@ def _cache_nothing():
 
 _record = _cache_in_symjvps_cache_directory()
 for _name in INLINE:
-    _inline_into_callers(globals()[_name])
+    try:
+        _inline_into_callers(globals()[_name])
+    except OSError:  # Numba could not write its cache (disk full): compile in memory
+        _cache_nothing()
+        _inline_into_callers(globals()[_name])
 _record()

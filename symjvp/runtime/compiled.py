@@ -718,16 +718,46 @@ class Compiled:
     def source(self, kind="jvp", language="python"):
         """The generated kernel source for ``kind``: "primal", "jvp", "vjp" or "jacobian".
 
-        ``language="python"``: the Numba module (the kernel and the core it calls; for ``target="cuda"``, the
-        CUDA kernels, one per loop nest, and the function that launches them); ``"c"``: the core as the
-        C the native library is compiled from, for serial CPU kernels (None where the core has no C form).
+        ``language="python"``: a complete module that runs without symjvp (NumPy and Numba only: the
+        imports, the ``njit`` decorators with symjvp's options, the helper functions the kernel calls,
+        and ``<kind>(*inputs)``, as ``k.export`` writes it); for ``target="cuda"``, the CUDA kernels,
+        one per loop nest, and the function that launches them.  ``"c"``: the core as the C the native
+        library is compiled from, for serial CPU kernels (None where the core has no C form).
         """
         if kind not in KINDS:
             raise ArgumentError(f"source kind must be one of {', '.join(map(repr, KINDS))}; got {kind!r}")
         if language not in ("python", "c"):
             raise ArgumentError(f"source language must be 'python' or 'c'; got {language!r}")
-        program = self._default.program(kind)
-        return program.source if language == "python" else program.c_source
+        spec = self._default
+        program = spec.program(kind)
+        if language == "c":
+            return program.c_source
+        if self.target == "cuda":
+            return program.module_text()
+        from ..codegen.standalone import module
+
+        return module({kind: program}, spec.label)
+
+    def export(self, path, kinds=("primal", "jvp", "vjp")):
+        """Write the kernels of ``kinds`` as one module that needs only NumPy and Numba (returns ``path``).
+
+        The module has a function per kind taking the inputs (``jvp(x, v_x)``) and
+        returning a tuple: the outputs, then the products (or the Jacobian's blocks), as
+        its docstring says; it computes exactly what this object's kernels compute.
+        """
+        from ..codegen.standalone import module
+
+        kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+        for kind in kinds:
+            if kind not in KINDS:
+                raise ArgumentError(f"export kinds must be among {', '.join(map(repr, KINDS))}; got {kind!r}")
+        if self.target != "cpu":
+            raise ArgumentError("export writes CPU kernels; compile with target='cpu' (k.source shows CUDA kernels)")
+        spec = self._default
+        text = module({kind: spec.program(kind) for kind in kinds}, spec.label)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
 
     def ptx(self, kind="jvp", cc=(9, 0)):
         """The PTX of the CUDA kernels of ``kind`` for compute capability ``cc``, on any machine (no GPU needed).
