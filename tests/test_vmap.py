@@ -33,7 +33,7 @@ def test_compiled_vmap_jacobian_is_one_jacobian_per_point(points):
 
 
 def test_per_point_jacobian_kernel_is_unrolled_straight_line_code(points):
-    source = symjvp.compile(symjvp.vmap(robertson), points).source("jacobian")
+    source = symjvp.compile(symjvp.vmap(robertson), points).source("jacobian", complete=False)
     assert source.count("for ") == 1
 
 
@@ -87,7 +87,7 @@ def test_per_point_jacobian_stores_each_element_once_into_an_uninitialized_buffe
     # A zeroed buffer would cost an extra pass over the output whenever calloc has to clear reused memory.
     Y = np.random.default_rng(5).uniform(0.5, 1.5, (4, 20))
     k = symjvp.compile(symjvp.vmap(mass_action), Y)
-    source = k.source("jacobian")
+    source = k.source("jacobian", complete=False)
     stored = sorted(int(i) for i in re.findall(r"^        view1\[(\d+)\] = ", source, re.M))
     J = k.jacobian(Y)
     assert stored == list(range(J[0].size))

@@ -715,14 +715,15 @@ class Compiled:
             raise ImportError("sparsity() needs scipy: pip install 'symjvp[scipy]'") from exc
         return sparsity_pattern(self._default.graph, self.wrt)
 
-    def source(self, kind="jvp", language="python"):
+    def source(self, kind="jvp", language="python", *, complete=True):
         """The generated kernel source for ``kind``: "primal", "jvp", "vjp" or "jacobian".
 
         ``language="python"``: a complete module that runs without symjvp (NumPy and Numba only: the
         imports, the ``njit`` decorators with symjvp's options, the helper functions the kernel calls,
         and ``<kind>(*inputs)``, as ``k.export`` writes it); for ``target="cuda"``, the CUDA kernels,
-        one per loop nest, and the function that launches them.  ``"c"``: the core as the C the native
-        library is compiled from, for serial CPU kernels (None where the core has no C form).
+        one per loop nest, and the function that launches them.  ``complete=False``: the kernel's own
+        functions only, for reading.  ``"c"``: the core as the C the native library is compiled from, for
+        serial CPU kernels (None where the core has no C form).
         """
         if kind not in KINDS:
             raise ArgumentError(f"source kind must be one of {', '.join(map(repr, KINDS))}; got {kind!r}")
@@ -732,6 +733,8 @@ class Compiled:
         program = spec.program(kind)
         if language == "c":
             return program.c_source
+        if not complete:
+            return program.source
         if self.target == "cuda":
             return program.module_text()
         from ..codegen.standalone import module
