@@ -37,9 +37,9 @@ def _as_inputs(*values):
 class _Jacobian:
     """``jac(*point)``: dense or sparse by the structure; ``.sparsity`` the pattern, ``.compiled`` the kernels."""
 
-    def __init__(self, compiled, sparse):
+    def __init__(self, compiled, inputs, sparse):
         self.compiled = compiled
-        pattern = compiled.sparsity()
+        pattern = compiled.sparsity(inputs)  # at the example's index values, where indices are inputs
         if sparse is None:
             sparse = pattern.nnz < SPARSE_DENSITY * max(1, pattern.shape[0] * pattern.shape[1])
         self.sparse = bool(sparse)
@@ -65,7 +65,7 @@ def ode(rhs, y0, args=(), *, t0=0.0, sparse=None):
     y0 = np.asarray(y0, dtype=np.float64)
     inputs = _as_inputs(t0, y0, *args)
     k = Compiled(rhs, *inputs, wrt=1)
-    jacobian = _Jacobian(k, sparse)
+    jacobian = _Jacobian(k, inputs, sparse)
 
     def fun(t, y):
         return k(*_as_inputs(t, y, *args))
@@ -90,7 +90,7 @@ def least_squares(residuals, x0, args=(), *, sparse=None):
     k = Compiled(residuals, *inputs, wrt=0)
     if k._default.is_tuple_output:
         raise ArgumentError("least_squares: residuals must return one array (SciPy takes one residual vector)")
-    jacobian = _Jacobian(k, sparse)
+    jacobian = _Jacobian(k, inputs, sparse)
 
     def fun(x):
         return np.asarray(k(*_as_inputs(x, *args))).reshape(-1)

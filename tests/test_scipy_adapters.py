@@ -100,3 +100,21 @@ def test_linear_operator_is_jvp_and_vjp_and_keeps_the_adjoint_identity():
     np.testing.assert_allclose(J.matvec(v), central_jacobian(lambda y: F(y, 2.0), U) @ v, rtol=1e-6, atol=1e-6)
     assert w @ J.matvec(v) == pytest.approx(J.rmatvec(w) @ v, rel=1e-13)
     np.testing.assert_allclose(J.matmat(np.column_stack([v, w])), np.column_stack([J.matvec(v), J.matvec(w)]), rtol=1e-15)
+
+
+def test_least_squares_with_index_inputs_gets_the_sparse_jacobian_of_those_indices():
+    from scipy.optimize import least_squares
+
+    rng = np.random.default_rng(1)
+    n, m = 20, 120
+    a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+    truth = rng.uniform(0.5, 1.5, n)
+    data = truth[a] * truth[b]
+
+    def residuals(p, a, b, data):
+        return p[a] * p[b] - data
+
+    fun, jac = sj.least_squares(residuals, np.ones(n), args=(a, b, data))
+    assert jac.sparse and jac.sparsity.nnz <= 2 * m
+    fit = least_squares(fun, np.ones(n), jac=jac, tr_solver="lsmr")
+    assert fit.cost < 1e-16

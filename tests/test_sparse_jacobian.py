@@ -123,3 +123,20 @@ def test_per_observation_jacobians_of_a_vmapped_residual_are_block_sparse():
     expected = np.hstack([sparse.block_diag(list(J_cam)).toarray(), sparse.block_diag(list(J_X)).toarray()])
     assert S.shape == (12, 6 * 14) and S.nnz == 6 * (2 * 14 - 2)  # d r0/d cam[8] = d r1/d cam[7] = 0
     np.testing.assert_allclose(S.toarray(), expected, rtol=1e-12)
+
+
+def products_at_indices(p, a, b, data):
+    return p[a] * p[b] + np.sin(p[a]) - data
+
+
+def test_index_inputs_give_the_pattern_of_their_values_and_a_new_one_when_they_change():
+    """params[cam_idx] may read any element, but at a call's index values it reads only those."""
+    rng = np.random.default_rng(0)
+    p, a, b, data = rng.uniform(0.5, 1.5, 30), rng.integers(0, 30, 200), rng.integers(0, 30, 200), np.zeros(200)
+    k = symjvp.compile(products_at_indices, p, a, b, data, wrt=0)
+    S = k.sparse_jacobian((p, a, b, data))
+    assert S.nnz <= 2 * 200 < k.sparsity().nnz == 200 * 30
+    assert S.nnz == k.sparsity((p, a, b, data)).nnz
+    np.testing.assert_array_equal(S.toarray(), k.jacobian((p, a, b, data)))
+    other = rng.integers(0, 30, 200)
+    np.testing.assert_array_equal(k.sparse_jacobian((p, other, b, data)).toarray(), k.jacobian((p, other, b, data)))

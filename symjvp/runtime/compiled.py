@@ -251,15 +251,22 @@ class Specialization:
             )
         return self._gradient
 
-    def sparse_plan(self):
-        """The coloured sparsity pattern of the Jacobian (runtime/sparse.py), made once."""
-        if getattr(self, "_sparse_plan", None) is None:
-            from ..symbolic.sparsity import sparsity_pattern
-            from .sparse import SparsePlan
+    def sparse_plan(self, arrays=()):
+        """The coloured sparsity pattern of the Jacobian (runtime/sparse.py), made once.
 
+        With integer inputs that index (``params[cam_idx]``), the pattern is the one of
+        these index values: made again when they change (the last one is kept).
+        """
+        from ..symbolic.sparsity import sparsity_pattern
+        from .sparse import SparsePlan
+
+        key = tuple((p, digest(arrays[p].tobytes(), arrays[p].dtype.str, arrays[p].shape)) for p, _ in self.index_checks)
+        plan = getattr(self, "_sparse_plan", None)
+        if plan is None or plan[0] != key:
             with progress.stage(f"colouring the sparsity pattern of {self.label}"):
-                self._sparse_plan = SparsePlan(sparsity_pattern(self.graph, self.wrt))
-        return self._sparse_plan
+                pattern = sparsity_pattern(self.graph, self.wrt, arrays if key else None)
+                self._sparse_plan = plan = (key, SparsePlan(pattern))
+        return plan[1]
 
     def independent(self, output, position):
         return position not in self.dependence[output]
@@ -519,7 +526,7 @@ class Compiled:
         from .sparse import flat, split
 
         spec, arrays = self._inputs(inputs)
-        plan = spec.sparse_plan()
+        plan = spec.sparse_plan(arrays)
         dtype = np.result_type(*[d for _, d in spec.out_specs]) if spec.out_specs else np.float64
         products = np.empty((plan.colours, plan.shape[0] if plan.direction == "forward" else plan.shape[1]))
         values = tuple(arrays)
@@ -707,13 +714,20 @@ class Compiled:
             found.update(expressions.symbols_of(spec.graph_for(kind)))
         return found
 
-    def sparsity(self):
-        """The structural non-zero pattern of the Jacobian as a boolean ``scipy.sparse.csr_matrix``."""
+    def sparsity(self, inputs=None):
+        """The structural non-zero pattern of the Jacobian as a boolean ``scipy.sparse.csr_matrix``.
+
+        Integer inputs that index (``params[cam_idx]``) may point anywhere: without ``inputs`` every
+        element they may read counts; with ``inputs``, the elements their values read.
+        """
         try:
             from ..symbolic.sparsity import sparsity_pattern
         except ImportError as exc:
             raise ImportError("sparsity() needs scipy: pip install 'symjvp[scipy]'") from exc
-        return sparsity_pattern(self._default.graph, self.wrt)
+        if inputs is None:
+            return sparsity_pattern(self._default.graph, self.wrt)
+        spec, arrays = self._inputs(inputs)
+        return sparsity_pattern(spec.graph, self.wrt, arrays)
 
     def source(self, kind="jvp", language="python", *, complete=True):
         """The generated kernel source for ``kind``: "primal", "jvp", "vjp" or "jacobian".

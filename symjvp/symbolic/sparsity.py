@@ -68,13 +68,30 @@ def _any_index(take, source_shape, index_shape):
     )
 
 
-def _pattern(node, inputs, patterns, width):
+def _at_index(take, source_shape, indices):
+    """Incidence (out elements x source elements) of a ``Take`` at these index values."""
+    columns = np.asarray(take.evaluate(_positions(source_shape), indices), dtype=np.int64).ravel()
+    return sparse.csr_matrix(
+        (np.ones(columns.size, dtype=bool), (np.arange(columns.size), columns)),
+        shape=(columns.size, int(np.prod(source_shape, dtype=np.int64))),
+    )
+
+
+def _incidence(take, source_shape, indices_node, values):
+    """A ``Take``'s incidence: at the call's index values when ``values`` gives them, else for any index."""
+    indices = values(indices_node) if values is not None else None
+    if indices is None:
+        return _any_index(take, source_shape, indices_node.shape)
+    return _at_index(take, source_shape, indices)
+
+
+def _pattern(node, inputs, patterns, width, values=None):
     op = node.op
     if isinstance(op, ops.Take):
-        return _any_index(op, inputs[0].shape, inputs[1].shape) @ patterns[0]
+        return _incidence(op, inputs[0].shape, inputs[1], values) @ patterns[0]
     if isinstance(op, ops.PutAdd):
         take = ops.Take(op.axis, op.batch)
-        return _any_index(take, node.shape, inputs[1].shape).T.tocsr() @ patterns[0]
+        return _incidence(take, node.shape, inputs[1], values).T.tocsr() @ patterns[0]
     present = [p for p in patterns if p is not None]
     if isinstance(op, ops.Elementwise):
         total = sparse.csr_matrix((node.size, width), dtype=bool)
@@ -98,8 +115,32 @@ def _pattern(node, inputs, patterns, width):
     return _rows(p, op.evaluate(_positions(inputs[0].shape)))
 
 
-def sparsity_pattern(graph, wrt):
-    """Boolean ``scipy.sparse.csr_matrix``: rows = outputs flattened and stacked, columns = wrt inputs."""
+def _index_values(graph, arrays):
+    """``node -> value`` for index nodes computed from integer inputs alone (None for any other node)."""
+    positions = {id(x): k for k, x in enumerate(graph.inputs)}
+    memo = {}
+
+    def value(node):
+        if id(node) not in memo:
+            if id(node) in positions:
+                memo[id(node)] = np.asarray(arrays[positions[id(node)]]) if node.dtype.kind in "iu" else None
+            elif isinstance(node.op, ops.Input) or not node.inputs and not isinstance(node.op, (ops.Constant, ops.Fill)):
+                memo[id(node)] = None
+            else:
+                children = [value(x) for x in node.inputs]
+                memo[id(node)] = None if any(c is None for c in children) else np.asarray(node.op.evaluate(*children))
+        return memo[id(node)]
+
+    return value
+
+
+def sparsity_pattern(graph, wrt, arrays=None):
+    """Boolean ``scipy.sparse.csr_matrix``: rows = outputs flattened and stacked, columns = wrt inputs.
+
+    Indices that are inputs (``params[cam_idx]``) may point anywhere, so without ``arrays`` every element
+    they may read counts; with the call's input ``arrays``, the elements these index values read.
+    """
+    values = _index_values(graph, arrays) if arrays is not None else None
     tangents = tangent_inputs(graph, wrt)
     lin = linearize(graph.outputs, {id(graph.inputs[k]): t for k, t in zip(wrt, tangents)})
     width = sum(t.size for t in tangents)
@@ -115,7 +156,7 @@ def sparsity_pattern(graph, wrt):
         incoming = [patterns.get(id(x)) for x in node.inputs]
         if all(p is None for p in incoming):
             continue
-        patterns[id(node)] = _pattern(node, node.inputs, incoming, width).astype(bool).tocsr()
+        patterns[id(node)] = _pattern(node, node.inputs, incoming, width, values).astype(bool).tocsr()
     blocks = []
     for k, out in enumerate(lin):
         size = int(np.prod(graph.output_spec(k)[0], dtype=np.int64))
