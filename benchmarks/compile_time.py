@@ -18,7 +18,6 @@ import sys
 import tempfile
 import textwrap
 
-BENCHMARKS_PAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "benchmarks.md")
 FIRST_CALL_INTRO = """## The first call: symjvp against jax.jit
 
 `python benchmarks/compile_time.py --docs` (each row a fresh process with an empty symjvp cache and
@@ -256,7 +255,7 @@ def main():
         with open(args.markdown, "w") as f:
             f.write(table)
     if args.docs:
-        from docs_sections import replace_section
+        from docs_sections import BENCHMARKS_PAGE, replace_section
 
         replace_section(BENCHMARKS_PAGE, "first-call", FIRST_CALL_INTRO + "\n" + table)
 

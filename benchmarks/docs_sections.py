@@ -1,11 +1,15 @@
 """Sections of a generated docs page that another generator owns, kept between HTML comments.
 
-``benchmarks/peers.py`` rewrites docs/benchmarks.md and keeps the first-call section that
-``benchmarks/compile_time.py --docs`` wrote there, and the other way round.
+``benchmarks/peers.py`` rewrites docs/benchmarks.md and keeps the sections that
+``compile_time.py``, ``sparse_jacobians.py`` and ``scipy_solvers.py`` write there with ``--docs``.
 """
 
 import os
 import re
+
+BENCHMARKS_PAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "benchmarks.md")
+#: The sections of docs/benchmarks.md that other scripts than peers.py write.
+SECTIONS = ("first-call", "sparse-jacobians", "scipy-solves")
 
 
 def _markers(name):

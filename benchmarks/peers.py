@@ -31,7 +31,7 @@ import symjvp
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "examples"))
 from bundle_adjustment import reprojection_in  # noqa: E402
-from docs_sections import section  # noqa: E402
+from docs_sections import SECTIONS, section  # noqa: E402
 from mass_action import FIRST, PRODUCT, RATE, REACTIONS, SECOND, SPECIES, mass_action_in  # noqa: E402
 DOCS = os.path.join(os.path.dirname(HERE), "docs")
 
@@ -793,9 +793,9 @@ def main(argv=None):
     text = report(rows, notes, bandwidth, command, started)
     os.makedirs(DOCS, exist_ok=True)
     page = os.path.join(DOCS, "benchmarks.md")
-    kept = section(page, "first-call")  # written by benchmarks/compile_time.py --docs
+    kept = [section(page, name) for name in SECTIONS]  # written by the other benchmarks' --docs
     with open(page, "w") as f:
-        f.write(text + ("\n" + kept + "\n" if kept else ""))
+        f.write(text + "".join("\n" + block + "\n" for block in kept if block))
     plot(rows, os.path.join(DOCS, "benchmarks.png"))
     print(text)
 

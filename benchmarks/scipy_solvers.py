@@ -1,6 +1,6 @@
 """Whole SciPy solves with symjvp's derivatives, SciPy's finite differences and JAX's derivatives.
 
-    python benchmarks/scipy_solvers.py [--quick]     # prints a markdown table
+    python benchmarks/scipy_solvers.py [--quick] [--docs]   # prints a markdown table (--docs: into docs/benchmarks.md)
 
 Each row is one solve from the same start; the time includes everything the solve calls (symjvp
 and JAX compiled beforehand, each once: their compile is a first-call cost, in compile_time.py).
@@ -154,6 +154,7 @@ def newton_krylov_rows(n):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    parser.add_argument("--docs", action="store_true", help="put the table into docs/benchmarks.md")
     args = parser.parse_args()
     scale = 0.1 if args.quick else 1.0
     rows = (
@@ -162,10 +163,17 @@ def main():
         + minimize_rows(int(1000 * scale))
         + newton_krylov_rows(int(1000 * scale))
     )
-    print("| solve | derivatives | seconds | nfev | njev / products | max difference from the FD answer |")
-    print("|---|---|---|---|---|---|")
-    for solve, label, seconds, nfev, njev, difference in rows:
-        print(f"| {solve} | {label} | {seconds:.3f} | {nfev} | {njev} | {difference:.1e} |")
+    table = [
+        "| solve | derivatives | seconds | nfev | njev / products | max difference from the FD answer |",
+        "|---|---|---|---|---|---|",
+    ]
+    table += [f"| {solve} | {label} | {seconds:.3f} | {nfev} | {njev} | {difference:.1e} |" for solve, label, seconds, nfev, njev, difference in rows]
+    print("\n".join(table))
+    if args.docs:
+        from docs_sections import BENCHMARKS_PAGE, replace_section
+
+        intro = "## Whole SciPy solves\n\n" + __doc__.split("\n\n", 2)[2].strip() + "\n"
+        replace_section(BENCHMARKS_PAGE, "scipy-solves", intro + "\n" + "\n".join(table))
 
 
 if __name__ == "__main__":

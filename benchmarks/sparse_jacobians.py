@@ -1,6 +1,6 @@
 """Sparse Jacobians with values: symjvp against SciPy's coloured finite differences and JAX's dense jacfwd.
 
-    python benchmarks/sparse_jacobians.py [--quick]     # prints a markdown table
+    python benchmarks/sparse_jacobians.py [--quick] [--docs]   # prints a markdown table (--docs: into docs/benchmarks.md)
 
 For each reference problem: the time of a warm call, the peak of NumPy's memory during it
 (tracemalloc; JAX's device memory is not seen there, its dense matrix alone is n^2 x 8 bytes), and
@@ -61,6 +61,7 @@ def timed(call, repeat):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    parser.add_argument("--docs", action="store_true", help="put the table into docs/benchmarks.md")
     args = parser.parse_args()
     grid = 100 if args.quick else 1000
     problems = [
@@ -77,9 +78,12 @@ def main():
         import jax.numpy as jnp
     except ImportError:
         jax = None
-    print("| problem | unknowns | nnz | symjvp (ms) | SciPy coloured FD (ms) | JAX dense jacfwd (ms) |"
-          " symjvp peak (MB) | SciPy peak (MB) | floor nnz x 12 B (MB) |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    table = [
+        "| problem | unknowns | nnz | symjvp (ms) | SciPy coloured FD (ms) | JAX dense jacfwd (ms) |"
+        " symjvp peak (MB) | SciPy peak (MB) | floor nnz x 12 B (MB) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    print("\n".join(table))
     for name, make, n in problems:
         x = np.random.default_rng(0).uniform(0.1, 1.0, n)
         f = make(np)
@@ -100,11 +104,16 @@ def main():
             jax_cell = f"{1e3 * jax_time:.1f}"
         elif jax is None:
             jax_cell = "not installed"
-        print(
+        table.append(
             f"| {name} | {n:,} | {S.nnz:,} | {1e3 * ours:.1f} | {1e3 * theirs:.1f} | {jax_cell} | "
-            f"{our_peak / 1e6:.0f} | {their_peak / 1e6:.0f} | {S.nnz * 12 / 1e6:.0f} |",
-            flush=True,
+            f"{our_peak / 1e6:.0f} | {their_peak / 1e6:.0f} | {S.nnz * 12 / 1e6:.0f} |"
         )
+        print(table[-1], flush=True)
+    if args.docs:
+        from docs_sections import BENCHMARKS_PAGE, replace_section
+
+        intro = "## Sparse Jacobians with values\n\n" + __doc__.split("\n\n", 2)[2].strip() + "\n"
+        replace_section(BENCHMARKS_PAGE, "sparse-jacobians", intro + "\n" + "\n".join(table))
 
 
 if __name__ == "__main__":
