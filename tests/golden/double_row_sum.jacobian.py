@@ -1,33 +1,4 @@
-"""symjvp kernels of double_row_sum(x: (3, 2) float64), standalone: NumPy and Numba only.
-
-jacobian(x) -> ((3, 3, 2) float64): J, one block per (output, differentiated input), each of shape out.shape + in.shape
-"""
-
-import base64
-import math
-
-import numpy as np
-from numba import njit, prange, types
-from numba.extending import intrinsic
-
-
-
-def sj_results(computed, specs, present, copies):
-    """The kernel's outputs in their shapes; an output no kernel computes is zeros, a repeated one a copy."""
-    computed = iter(computed if isinstance(computed, tuple) else (computed,))
-    results = []
-    for (shape, dtype), is_computed, copy in zip(specs, present, copies):
-        array = next(computed).reshape(shape) if is_computed else np.zeros(shape, dtype)
-        results.append(array.copy() if copy else array)
-    return tuple(results)
-
-
-def sj_constant(text, dtype, shape):
-    return np.frombuffer(base64.b64decode(text), dtype=dtype).reshape(shape)
-
-
 # symjvp jacobian kernel of double_row_sum(x: (3, 2) float64)
-@njit(parallel=False, fastmath=False, error_model="numpy", nogil=True)
 def jacobian_kernel_core(x, out0):
     # unrolled
     out0[0] = 2
@@ -50,20 +21,7 @@ def jacobian_kernel_core(x, out0):
     out0[17] = 2
 
 
-@njit(parallel=False, fastmath=False, error_model="numpy", nogil=True)
 def jacobian_kernel(x):
     out0 = np.empty(18, dtype=np.float64)
     jacobian_kernel_core(x.reshape(-1), out0)
     return out0.reshape((3, 3, 2))
-
-_JACOBIAN_CONSTANTS = ()
-_JACOBIAN_BUFFERS = ()
-_JACOBIAN_SPECS = (((3, 3, 2), 'float64'),)
-_JACOBIAN_PRESENT, _JACOBIAN_COPIES = (True,), (False,)
-
-
-def jacobian(x):
-    """((3, 3, 2) float64): J, one block per (output, differentiated input), each of shape out.shape + in.shape."""
-    sj_buffers = [(np.zeros if zeroed else np.empty)(size, dtype) for size, dtype, zeroed in _JACOBIAN_BUFFERS]
-    sj_computed = jacobian_kernel(np.ascontiguousarray(x, dtype=np.float64), *_JACOBIAN_CONSTANTS, *sj_buffers)
-    return sj_results(sj_computed, _JACOBIAN_SPECS, _JACOBIAN_PRESENT, _JACOBIAN_COPIES)
