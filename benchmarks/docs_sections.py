@@ -36,3 +36,13 @@ def replace_section(path, name, text):
         page = page.rstrip() + "\n\n" + block + "\n"
     with open(path, "w") as f:
         f.write(page)
+
+
+def quick_and_docs_arguments(doc):
+    """The command line of a benchmark that has a smoke-run size (--quick) and a docs section (--docs)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    parser.add_argument("--docs", action="store_true", help="put the table into docs/benchmarks.md")
+    return parser.parse_args()

@@ -8,7 +8,6 @@ Columns: total seconds, function evaluations (nfev) and Jacobian, gradient or pr
 (njev / nhev / products), and the distance of the answer from the finite-difference solve's.
 """
 
-import argparse
 import time
 
 import numpy as np
@@ -152,10 +151,9 @@ def newton_krylov_rows(n):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
-    parser.add_argument("--docs", action="store_true", help="put the table into docs/benchmarks.md")
-    args = parser.parse_args()
+    from docs_sections import quick_and_docs_arguments
+
+    args = quick_and_docs_arguments(__doc__)
     scale = 0.1 if args.quick else 1.0
     rows = (
         ode_rows(int(1000 * scale))

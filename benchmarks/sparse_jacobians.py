@@ -10,7 +10,6 @@ differences that ``solve_ivp`` and ``least_squares`` use when given ``jac_sparsi
 checked against each other before any time counts.
 """
 
-import argparse
 import statistics
 import time
 import tracemalloc
@@ -59,10 +58,9 @@ def timed(call, repeat):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
-    parser.add_argument("--docs", action="store_true", help="put the table into docs/benchmarks.md")
-    args = parser.parse_args()
+    from docs_sections import quick_and_docs_arguments
+
+    args = quick_and_docs_arguments(__doc__)
     grid = 100 if args.quick else 1000
     problems = [
         ("Lorenz-96", lorenz96, 10**4 if args.quick else 10**6),
