@@ -11,9 +11,9 @@ What C cannot express the way the kernels need (a function without a C
 equivalent) raises ``NotImplementedError``; the kernel then keeps Numba.
 A parallel kernel of many nests splits their first loops over OpenMP's
 threads, as Numba's ``prange`` over its own: Numba's frontend took 6-7
-minutes on a GMM Hessian's parallel kernel (74 loops).  Short kernels that call exp, sin, tanh, ... keep Numba:
-its core inlines them vectorized (codegen/fastmath.py), libm's from C are
-scalar (``worth_it``).
+minutes on a GMM Hessian's parallel kernel (25 nests).  Short kernels that
+call exp, sin, tanh, ... keep Numba: its core inlines them vectorized
+(codegen/fastmath.py), libm's from C are scalar (``worth_it``).
 """
 
 import re
