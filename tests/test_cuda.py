@@ -273,3 +273,10 @@ def test_strided_device_array_is_refused_rather_than_copied():
     k = symjvp.compile(lambda x: x * 2, np.ones(3), target="cuda")
     with pytest.raises(symjvp.ArgumentError, match="not C-contiguous"):
         k(cuda.to_device(np.ones(6))[::2])
+
+
+def test_reductions_over_empty_and_into_empty_arrays_give_numpys_results():
+    rows = symjvp.compile(lambda x: np.exp(x).sum(axis=1), np.ones((0, 300)), target="cuda")
+    assert rows(np.ones((0, 300))).shape == (0,)
+    empty_terms = symjvp.compile(lambda x: np.exp(x).sum(axis=1), np.ones((3, 0)), target="cuda")
+    np.testing.assert_array_equal(empty_terms(np.ones((3, 0))), np.zeros(3))

@@ -82,7 +82,7 @@ def launch_style(nest):
     if not nest.inner:
         return "elementwise", 1
     inner = int(np.prod([loop_trips(n) for _, n in nest.inner], dtype=np.int64))
-    if inner < tuning.CUDA_BLOCK_REDUCTION_MIN_TERMS:
+    if inner < tuning.CUDA_BLOCK_REDUCTION_MIN_TERMS or outer == 0:
         return "thread_reduce", 1
     per_block = tuning.CUDA_REDUCTION_THREADS * tuning.CUDA_TERMS_PER_THREAD
     chunks = min(inner // per_block, -(-tuning.CUDA_BLOCKS_TO_FILL // outer))
