@@ -103,6 +103,60 @@ def least_squares_rows(n):
             for label, (t, res) in rows.items()]
 
 
+def bundle_adjustment(xp, n_cams, n_pts):
+    """ADBench's reprojection error over all observations, the parameters gathered with index inputs."""
+
+    def residuals(params, cam_idx, pt_idx, feat):
+        cams = params[: n_cams * 11].reshape(n_cams, 11)[cam_idx]
+        X = params[n_cams * 11 :].reshape(n_pts, 3)[pt_idx]
+        r, C = cams[:, :3], cams[:, 3:6]
+        theta = xp.sqrt((r * r).sum(axis=1, keepdims=True))
+        k = r / theta
+        Xc = X - C
+        cos, sin = xp.cos(theta), xp.sin(theta)
+        cross = xp.stack(
+            [k[:, 1] * Xc[:, 2] - k[:, 2] * Xc[:, 1], k[:, 2] * Xc[:, 0] - k[:, 0] * Xc[:, 2], k[:, 0] * Xc[:, 1] - k[:, 1] * Xc[:, 0]],
+            axis=1,
+        )
+        Xcam = Xc * cos + cross * sin + k * (k * Xc).sum(axis=1, keepdims=True) * (1 - cos)
+        p = Xcam[:, :2] / Xcam[:, 2:3]
+        rsq = (p * p).sum(axis=1, keepdims=True)
+        L = 1 + cams[:, 9:10] * rsq + cams[:, 10:11] * rsq * rsq
+        return (p * L * cams[:, 6:7] + cams[:, 7:9] - feat).reshape(-1)
+
+    return residuals
+
+
+def bundle_adjustment_rows(n_cams, n_pts, observations, max_nfev=100):
+    rng = np.random.default_rng(0)
+    cam_idx, pt_idx = rng.integers(0, n_cams, observations), rng.integers(0, n_pts, observations)
+    cams = np.column_stack([rng.normal(0, 0.1, (n_cams, 3)) + 0.3, rng.normal(0, 0.1, (n_cams, 3)),
+                            rng.uniform(400, 600, n_cams), rng.normal(0, 1, (n_cams, 2)), rng.normal(0, 1e-3, (n_cams, 2))])
+    truth = np.concatenate([cams.ravel(), (rng.normal(0, 1, (n_pts, 3)) + [0, 0, 8]).ravel()])
+    r = bundle_adjustment(np, n_cams, n_pts)
+    feat = r(truth, cam_idx, pt_idx, np.zeros((observations, 2))).reshape(-1, 2) + rng.normal(0, 0.5, (observations, 2))
+    x0 = truth + np.concatenate([rng.normal(0, 1e-3, cams.size), rng.normal(0, 0.05, truth.size - cams.size)])
+    args = (cam_idx, pt_idx, feat)
+    fun, jac = sj.least_squares(r, x0, args=args)
+    fun(x0), jac(x0)
+    options = dict(tr_solver="lsmr", max_nfev=max_nfev)
+    rows = {"symjvp (sparse jac at the index values)": solve_timed(lambda: least_squares(fun, x0, jac=jac, **options))}
+    rows["finite differences, jac_sparsity"] = solve_timed(
+        lambda: least_squares(lambda x: r(x, *args), x0, jac_sparsity=jac.sparsity, **options)
+    )
+    if jax is not None:
+        g = bundle_adjustment(jnp, n_cams, n_pts)
+        jr, jj = jax.jit(g), jax.jit(jax.jacfwd(g))
+        jj(x0, *args).block_until_ready()
+        jr(x0, *args).block_until_ready()
+        rows["JAX (dense jacfwd)"] = solve_timed(
+            lambda: least_squares(lambda x: np.asarray(jr(x, *args)), x0, jac=lambda x: np.asarray(jj(x, *args)), **options)
+        )
+    reference = rows["finite differences, jac_sparsity"][1].x
+    name = f"least_squares, bundle adjustment {2 * observations} x {x0.size} ({max_nfev} evaluations at most)"
+    return [(name, label, t, res.nfev, res.njev, np.abs(res.x - reference).max()) for label, (t, res) in rows.items()]
+
+
 def minimize_rows(n):
     x0 = np.zeros(n)
     f = rosenbrock(np)
@@ -158,6 +212,7 @@ def main():
     rows = (
         ode_rows(int(1000 * scale))
         + least_squares_rows(int(1000 * scale))
+        + bundle_adjustment_rows(int(10 * scale) + 2, int(100 * scale) + 10, int(800 * scale) + 40)
         + minimize_rows(int(1000 * scale))
         + newton_krylov_rows(int(1000 * scale))
     )
