@@ -5,7 +5,8 @@
 Each row is one solve from the same start; the time includes everything the solve calls (symjvp
 and JAX compiled beforehand, each once: their compile is a first-call cost, in compile_time.py).
 Columns: total seconds, function evaluations (nfev) and Jacobian, gradient or product evaluations
-(njev / nhev / products), and the distance of the answer from the finite-difference solve's.
+(njev / nhev / products), and the distance of the answer from the finite-difference solve's (for the
+logistic regression, from symjvp's: the finite-difference L-BFGS-B is the slow one there).
 """
 
 import time
@@ -177,6 +178,35 @@ def minimize_rows(n):
             for label, (t, res) in rows.items()]
 
 
+def logistic_regression(xp, X, y, strength):
+    """The regularised logistic loss of labels ``y`` in {-1, 1}, written with logaddexp (no overflow)."""
+    return lambda w: xp.logaddexp(0.0, -y * (X @ w)).sum() + 0.5 * strength * (w * w).sum()
+
+
+def logistic_regression_rows(features, samples):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((samples, features)) / np.sqrt(features)
+    y = np.sign(X @ rng.standard_normal(features) + 0.1 * rng.standard_normal(samples))
+    f = logistic_regression(np, X, y, 1.0)
+    w0 = np.zeros(features)
+    fun, jac, _, hessp = sj.minimize(f, w0)
+    fun(w0), jac(w0), hessp(w0, w0)
+    rows = {"symjvp (jac, hessp), trust-ncg": solve_timed(lambda: minimize(fun, w0, jac=jac, hessp=hessp, method="trust-ncg"))}
+    rows["finite-difference gradient, L-BFGS-B"] = solve_timed(lambda: minimize(f, w0, method="L-BFGS-B"))
+    if jax is not None:
+        g = logistic_regression(jnp, jnp.asarray(X), jnp.asarray(y), 1.0)
+        jf, jg = jax.jit(g), jax.jit(jax.grad(g))
+        jh = jax.jit(lambda w, p: jax.jvp(jax.grad(g), (w,), (p,))[1])
+        jf(w0).block_until_ready(), jg(w0).block_until_ready(), jh(w0, w0).block_until_ready()
+        rows["JAX (grad, hvp), trust-ncg"] = solve_timed(
+            lambda: minimize(lambda w: float(jf(w)), w0, jac=lambda w: np.asarray(jg(w)),
+                             hessp=lambda w, p: np.asarray(jh(w, p)), method="trust-ncg")
+        )
+    reference = rows["symjvp (jac, hessp), trust-ncg"][1].x
+    name = f"minimize, regularised logistic regression, {features} features x {samples} samples"
+    return [(name, label, t, res.nfev, getattr(res, "njev", 0), np.abs(res.x - reference).max()) for label, (t, res) in rows.items()]
+
+
 def newton_krylov_rows(n):
     F = bratu(np, n)
     u0 = np.zeros(n)
@@ -214,6 +244,7 @@ def main():
         + least_squares_rows(int(1000 * scale))
         + bundle_adjustment_rows(int(10 * scale) + 2, int(100 * scale) + 10, int(800 * scale) + 40)
         + minimize_rows(int(1000 * scale))
+        + logistic_regression_rows(int(1000 * scale), int(10000 * scale))
         + newton_krylov_rows(int(1000 * scale))
     )
     table = [
