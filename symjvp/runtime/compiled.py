@@ -517,7 +517,9 @@ class Compiled:
         jvp per group of columns that share no row (3 for a tridiagonal Jacobian,
         whatever its size), or one vjp per group of rows when rows group into fewer,
         and fills only the data array: its ``indices`` and ``indptr`` are the
-        pattern's, shared by every result and read-only.  Needs SciPy.
+        pattern's, shared by every result and read-only.  Integer inputs that index
+        (``params[cam_idx]``) give the pattern of their values, found again when they
+        change.  Needs SciPy.
         """
         try:
             import scipy.sparse  # noqa: F401
