@@ -158,15 +158,13 @@ def bundle_adjustment_rows(n_cams, n_pts, observations, max_nfev=100):
     return [(name, label, t, res.nfev, res.njev, np.abs(res.x - reference).max()) for label, (t, res) in rows.items()]
 
 
-def minimize_rows(n):
-    x0 = np.zeros(n)
-    f = rosenbrock(np)
+def minimize_solves(f, g, x0):
+    """{derivatives: (seconds, result)} of minimising numpy ``f`` (symjvp, finite differences) and its JAX twin ``g``."""
     fun, jac, _, hessp = sj.minimize(f, x0)
-    fun(x0), jac(x0), hessp(x0, x0)
+    fun(x0), jac(x0), hessp(x0, x0)  # compiled before the clock starts
     rows = {"symjvp (jac, hessp), trust-ncg": solve_timed(lambda: minimize(fun, x0, jac=jac, hessp=hessp, method="trust-ncg"))}
     rows["finite-difference gradient, L-BFGS-B"] = solve_timed(lambda: minimize(f, x0, method="L-BFGS-B"))
     if jax is not None:
-        g = rosenbrock(jnp)
         jf, jg = jax.jit(g), jax.jit(jax.grad(g))
         jh = jax.jit(lambda x, p: jax.jvp(jax.grad(g), (x,), (p,))[1])
         jf(x0).block_until_ready(), jg(x0).block_until_ready(), jh(x0, x0).block_until_ready()
@@ -174,6 +172,11 @@ def minimize_rows(n):
             lambda: minimize(lambda x: float(jf(x)), x0, jac=lambda x: np.asarray(jg(x)),
                              hessp=lambda x, p: np.asarray(jh(x, p)), method="trust-ncg")
         )
+    return rows
+
+
+def minimize_rows(n):
+    rows = minimize_solves(rosenbrock(np), rosenbrock(jnp) if jax is not None else None, np.zeros(n))
     return [(f"minimize, Rosenbrock n = {n}", label, t, res.nfev, getattr(res, "njev", 0), np.abs(res.x - 1.0).max())
             for label, (t, res) in rows.items()]
 
@@ -187,21 +190,8 @@ def logistic_regression_rows(features, samples):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((samples, features)) / np.sqrt(features)
     y = np.sign(X @ rng.standard_normal(features) + 0.1 * rng.standard_normal(samples))
-    f = logistic_regression(np, X, y, 1.0)
-    w0 = np.zeros(features)
-    fun, jac, _, hessp = sj.minimize(f, w0)
-    fun(w0), jac(w0), hessp(w0, w0)
-    rows = {"symjvp (jac, hessp), trust-ncg": solve_timed(lambda: minimize(fun, w0, jac=jac, hessp=hessp, method="trust-ncg"))}
-    rows["finite-difference gradient, L-BFGS-B"] = solve_timed(lambda: minimize(f, w0, method="L-BFGS-B"))
-    if jax is not None:
-        g = logistic_regression(jnp, jnp.asarray(X), jnp.asarray(y), 1.0)
-        jf, jg = jax.jit(g), jax.jit(jax.grad(g))
-        jh = jax.jit(lambda w, p: jax.jvp(jax.grad(g), (w,), (p,))[1])
-        jf(w0).block_until_ready(), jg(w0).block_until_ready(), jh(w0, w0).block_until_ready()
-        rows["JAX (grad, hvp), trust-ncg"] = solve_timed(
-            lambda: minimize(lambda w: float(jf(w)), w0, jac=lambda w: np.asarray(jg(w)),
-                             hessp=lambda w, p: np.asarray(jh(w, p)), method="trust-ncg")
-        )
+    g = logistic_regression(jnp, jnp.asarray(X), jnp.asarray(y), 1.0) if jax is not None else None
+    rows = minimize_solves(logistic_regression(np, X, y, 1.0), g, np.zeros(features))
     reference = rows["symjvp (jac, hessp), trust-ncg"][1].x
     name = f"minimize, regularised logistic regression, {features} features x {samples} samples"
     return [(name, label, t, res.nfev, getattr(res, "njev", 0), np.abs(res.x - reference).max()) for label, (t, res) in rows.items()]

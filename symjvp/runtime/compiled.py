@@ -532,16 +532,15 @@ class Compiled:
         dtype = np.result_type(*[d for _, d in spec.out_specs]) if spec.out_specs else np.float64
         products = np.empty((plan.colours, plan.shape[0] if plan.direction == "forward" else plan.shape[1]))
         values = tuple(arrays)
+        # Seeds are cut into the arrays the products take: the wrt inputs (forward) or the outputs (reverse).
+        sides = [arrays[k].shape for k in self.wrt] if plan.direction == "forward" else [s for s, _ in spec.out_specs]
+        dtypes = [arrays[k].dtype for k in self.wrt] if plan.direction == "forward" else [d for _, d in spec.out_specs]
         for colour in range(plan.colours):
+            seeds = tuple(s.astype(d) for s, d in zip(split(plan.seeds(colour, np.float64), sides), dtypes))
             if plan.direction == "forward":
-                shapes = [arrays[k].shape for k in self.wrt]
-                tangents = split(plan.seeds(colour, np.float64), shapes)
-                tangents = tuple(t.astype(arrays[k].dtype) for t, k in zip(tangents, self.wrt))
-                products[colour] = flat(self._jvp(values, tangents, False, False)[1])
+                products[colour] = flat(self._jvp(values, seeds, False, False)[1])
             else:
-                shapes = [shape for shape, _ in spec.out_specs]
-                cotangents = tuple(c.astype(d) for c, (_, d) in zip(split(plan.seeds(colour, np.float64), shapes), spec.out_specs))
-                products[colour] = flat(self._vjp(values, cotangents if spec.is_tuple_output else cotangents[0], False, False)[1])
+                products[colour] = flat(self._vjp(values, seeds if spec.is_tuple_output else seeds[0], False, False)[1])
         return plan.matrix(products, dtype)
 
     def _blocks(self, spec, blocks, single_in, tuple_out):

@@ -158,16 +158,16 @@ class CudaProgram(KernelProgram):
         computed = iter(self.launch(flat, stream) if any(self.present) else ())
         results = []
         for (shape, dtype), present, copy in zip(self.specs, self.present, self.copies):
+            if template is None:  # each host result is a fresh copy: a repeated output needs no other
+                results.append(next(computed).copy_to_host(stream=stream).reshape(shape) if present else np.zeros(shape, dtype))
+                continue
             if not present:
                 array = device.device_buffer(math.prod(shape), dtype, True, stream)
             else:
                 array = next(computed)
                 if copy:
-                    array = device.to_device(array.copy_to_host(stream=stream), stream)
-            if template is None:
-                results.append(array.copy_to_host(stream=stream).reshape(shape))
-            else:
-                results.append(device.like_caller(array.reshape(shape), template))
+                    array = device.copy(array, stream)
+            results.append(device.like_caller(array.reshape(shape), template))
         stream.synchronize()
         return results
 

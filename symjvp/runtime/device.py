@@ -94,6 +94,13 @@ def device_buffer(size, dtype, zeroed, stream):
     return cleared(array, stream) if zeroed else array
 
 
+def copy(array, stream):
+    """A new device array holding ``array``'s values, copied on the device."""
+    duplicate = cuda().device_array(array.shape, array.dtype, stream=stream)
+    duplicate.copy_to_device(array, stream=stream)
+    return duplicate
+
+
 def cleared(array, stream):
     """``array`` set to zero on the device (the simulator's arrays are NumPy's underneath)."""
     if simulated():
