@@ -8,6 +8,7 @@ from .api import clear_cache, compile, hessian, hvp, jacobian, jvp, sparse_jacob
 from .errors import (
     ArgumentError,
     AxisError,
+    BatchLengthWarning,
     CudaUnavailableError,
     DtypeError,
     IndependentInputError,
@@ -32,6 +33,7 @@ def __getattr__(name):
 __all__ = [
     "ArgumentError",
     "AxisError",
+    "BatchLengthWarning",
     "Compiled",
     "CudaUnavailableError",
     "DtypeError",

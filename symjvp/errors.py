@@ -46,6 +46,10 @@ class CudaUnavailableError(SymJvpError, RuntimeError):
     """``target="cuda"`` (or a device array) where no GPU, simulator or CUDA compiler can run the kernels."""
 
 
+class BatchLengthWarning(UserWarning):
+    """A kernel of a function compiled with a batch axis is compiled for each batch length instead."""
+
+
 def format_shape(shape):
-    """Shapes in messages are written as Python tuples: ``(3, 2)``."""
-    return str(tuple(int(d) for d in shape))
+    """Shapes in messages are written as Python tuples: ``(3, 2)`` (``None`` for a batch axis)."""
+    return str(tuple(None if d is None else int(d) for d in shape))

@@ -15,7 +15,7 @@ import math
 import sympy as sp
 
 from .. import tuning
-from ..lower.kernel_ir import loop_bounds
+from ..lower.kernel_ir import at_least, loop_bounds
 
 #: Lifted pieces are named PREFIX + a number, a name lowering never gives an input (lower/lowering.py).
 PREFIX = "inv"
@@ -85,7 +85,7 @@ class Schedule:
             return None
         variable, extent = rows
         first, stop = loop_bounds(extent)
-        if stop - first < tuning.VIEW_MIN_TRIPS:
+        if not at_least(stop - first, tuning.VIEW_MIN_TRIPS):
             return None
         start = sp.expand(index.xreplace(self._indices) - variable)
         if start == 0 or variable in start.free_symbols or self._level(start) >= self._depth[str(variable)]:

@@ -95,19 +95,32 @@ def module_name(directory, tag):
 
 
 def layout(kernel):
-    """What the wrapper must know of a kernel (Kernel IR), as plain data for the cache's metadata."""
+    """What the wrapper must know of a kernel (Kernel IR), as plain data for the cache's metadata.
+
+    A size or length that depends on the batch length is its expression in ``n_batch``, as text.
+    """
+
+    def plain(n):
+        return n if isinstance(n, int) or n is None else int(n) if n.is_Integer else str(n)
+
+    def shape(b):
+        return None if b.shape is None else [plain(n) for n in b.shape]
+
+    batch = kernel.batch_length and [[b.name for b in kernel.arguments].index(kernel.batch_length[0]), kernel.batch_length[1]]
     return {
-        "arguments": [[b.size, np.dtype(b.dtype).name, None if b.shape is None else list(b.shape)] for b in kernel.arguments],
+        "arguments": [[plain(b.size), np.dtype(b.dtype).name, shape(b)] for b in kernel.arguments],
         "temporaries": [
-            [b.size, np.dtype(b.dtype).name, b.zero_init, b.passed_in, None if b.shape is None else list(b.shape)]
-            for b in kernel.temporaries
+            [plain(b.size), np.dtype(b.dtype).name, b.zero_init, b.passed_in, shape(b)] for b in kernel.temporaries
         ],
         "returns": [[b.name for b in kernel.temporaries].index(name) for name in kernel.outputs],
         "name": kernel.name,
+        "batch_length": batch,
     }
 
 
 def supported(layout):
+    if layout.get("batch_length"):
+        return False  # the C wrapper checks fixed shapes
     dtypes = [a[1] for a in layout["arguments"]] + [t[1] for t in layout["temporaries"]]
     return all(d in _NUMPY_TYPES for d in dtypes)
 

@@ -31,6 +31,8 @@ def configuration():
     """What changes the generated code or its compilation (part of the disk cache key)."""
     return (TRANSCENDENTALS, tuple(sorted(FASTMATH)), REASSOCIATE_SUMS)
 
+#: The batch length's name in the source of a kernel made for every batch length (lower/batch_axis.py).
+BATCH_LENGTH = "n_batch"
 _INIT = {"sum": "0.0", "max": "-math.inf", "min": "math.inf"}
 _BETTER = {"max": ">", "min": "<"}
 
@@ -125,8 +127,9 @@ def kernel_source(kernel, nest_schedules=None):
     inputs, allocates the buffers and returns the outputs in their shapes.
     """
     out = [f"# {comment_text(line)}" for line in kernel.header.splitlines()]
-    buffers = kernel.arguments + kernel.temporaries
-    out.append(f"def {core_name(kernel.name)}({', '.join(b.name for b in buffers)}):")
+    buffers = [b.name for b in kernel.arguments + kernel.temporaries]
+    batch = [BATCH_LENGTH] if kernel.batch_length else []
+    out.append(f"def {core_name(kernel.name)}({', '.join(buffers + batch)}):")
     from .hoisting import schedules
 
     body = len(out)
@@ -137,12 +140,15 @@ def kernel_source(kernel, nest_schedules=None):
     out.append("")
     out.append("")
     out.append(f"def {kernel.name}({', '.join(b.name for b in kernel.parameters)}):")
+    if kernel.batch_length:
+        name, axis = kernel.batch_length
+        out.append(f"    {BATCH_LENGTH} = {name}.shape[{axis}]")
     for buffer in kernel.temporaries:
         if not buffer.passed_in:
             alloc = "np.zeros" if buffer.zero_init else "np.empty"
             out.append(f"    {buffer.name} = {alloc}({buffer.size}, dtype={dtype_literal(buffer.dtype)})")
     flat = [b.name if b.shape is None or len(b.shape) == 1 else f"{b.name}.reshape(-1)" for b in kernel.arguments]
-    out.append(f"    {core_name(kernel.name)}({', '.join(flat + [b.name for b in kernel.temporaries])})")
+    out.append(f"    {core_name(kernel.name)}({', '.join(flat + [b.name for b in kernel.temporaries] + batch)})")
     shapes = {b.name: b.shape for b in kernel.temporaries}
     returned = [name if len(shapes[name]) == 1 else f"{name}.reshape({tuple(shapes[name])})" for name in kernel.outputs]
     # One output is returned bare: boxing a tuple around it costs a Python call measurably.

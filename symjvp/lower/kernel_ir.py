@@ -107,7 +107,13 @@ def loop_variable(name):
 
 
 def loop_trips(extent):
-    return len(extent) if isinstance(extent, range) else extent
+    first, stop = loop_bounds(extent)
+    return stop - first
+
+
+def at_least(trips, minimum):
+    """``trips >= minimum``, where a count that grows with a symbolic batch length (lower/batch_axis.py) is long."""
+    return bool(getattr(trips, "free_symbols", None)) or trips >= minimum
 
 
 def _trips(loops):
@@ -115,8 +121,8 @@ def _trips(loops):
 
 
 def loop_bounds(extent):
-    """(first, stop) of a loop's extent: a count or, for a split loop, a range."""
-    return (extent.start, extent.stop) if isinstance(extent, range) else (0, extent)
+    """(first, stop) of a loop's extent: a count or, for a split loop, a range (or batch_axis.Span)."""
+    return (extent.start, extent.stop) if hasattr(extent, "stop") else (0, extent)
 
 
 @dataclass
@@ -194,6 +200,8 @@ class Kernel:
     outputs: list  # names of the buffers returned, in order
     nests: list
     header: str = ""
+    #: ``(argument name, axis)`` the batch length ``n_batch`` is read from at run time (lower/batch_axis.py).
+    batch_length: tuple = None
 
     @property
     def parallel(self):

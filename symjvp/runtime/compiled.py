@@ -7,15 +7,26 @@ kind -- primal, jvp, vjp, jacobian -- and the gradient specialization that
 Hessians are made from.
 """
 
+import functools
 import math
 import numbers
 import os
+import warnings
 from collections import OrderedDict
 
 import numpy as np
 
-from ..errors import ArgumentError, DtypeError, IndependentInputError, ResultTooLargeError, ShapeError, format_shape
-from . import progress, validate
+from ..errors import (
+    ArgumentError,
+    BatchLengthWarning,
+    DtypeError,
+    IndependentInputError,
+    ResultTooLargeError,
+    ShapeError,
+    format_shape,
+)
+from ..graph.node import BATCH_PLACEHOLDERS as PLACEHOLDERS
+from . import batch, progress, validate
 from .diskcache import DiskCache, digest
 from .fingerprint import fingerprint
 from .program import KernelProgram
@@ -34,22 +45,34 @@ def depends_on(outputs, inputs):
     return reach(outputs, inputs)
 
 KINDS = ("primal", "jvp", "vjp", "jacobian")
+_WARNED = set()
+
+
+def warn_once(message, category):
+    if message not in _WARNED:
+        _WARNED.add(message)
+        warnings.warn(message, category, stacklevel=4)
 
 
 class Spec:
-    """The shape and dtype of an example input, for ``symjvp.compile`` without data."""
+    """The shape and dtype of an example input, for ``symjvp.compile`` without data.
+
+    A length of ``None`` is the batch axis: one kernel runs for every length of it
+    (every ``None`` of one compiled function is the same length at each call).
+    """
 
     __slots__ = ("shape", "dtype")
 
     def __init__(self, shape, dtype="float64"):
-        dims = (shape,) if np.isscalar(shape) else tuple(shape)
+        dims = (shape,) if np.isscalar(shape) or shape is None else tuple(shape)
         for d in dims:
-            if isinstance(d, (bool, np.bool_)) or not isinstance(d, (numbers.Integral, np.integer)) or d < 0:
+            if d is not None and (isinstance(d, (bool, np.bool_)) or not isinstance(d, (numbers.Integral, np.integer)) or d < 0):
                 raise ArgumentError(
-                    f"Spec shape {dims!r}: every size must be a non-negative integer; got {d!r}"
+                    f"Spec shape {dims!r}: every size must be a non-negative integer, or None for the batch axis "
+                    f"(one kernel for every length); got {d!r}"
                 )
-        self.shape = tuple(int(d) for d in dims)
-        if int(np.prod(self.shape, dtype=object)) >= 2**62:
+        self.shape = tuple(None if d is None else int(d) for d in dims)
+        if int(np.prod([d or 1 for d in self.shape], dtype=object)) >= 2**62:
             raise ArgumentError(f"Spec shape {format_shape(self.shape)} has more elements than an array can hold")
         try:
             self.dtype = np.dtype(dtype)
@@ -68,8 +91,17 @@ class Specialization:
     only when something needs the graph.
     """
 
-    def __init__(self, wrt, label, *, trace_graph, signature, variant, disk=None, disk_key=None, jacobian=None):
+    def __init__(
+        self, wrt, label, *, trace_graph, signature, variant, disk=None, disk_key=None, jacobian=None, placeholder=None, twin=None
+    ):
         self.wrt = wrt
+        #: For a signature with a batch axis (a ``None`` length): the length it is traced at, and a
+        #: function giving the same specialization traced at the other placeholder (lower/batch_axis.py).
+        self.placeholder = placeholder
+        self._twin_factory = twin
+        self._twin = None
+        #: kind -> why its kernel cannot be made for every batch length.
+        self._per_length = {}
         #: What else decides the kernels besides the graph: target, code-generation configuration, Jacobian kind.
         self.variant = variant
         self._jacobian_graph = jacobian
@@ -128,12 +160,18 @@ class Specialization:
             positions = {id(x): k for k, x in enumerate(graph.inputs)}
             dependence = [frozenset(positions[i] for i in ids) for ids in reached]
         out_specs = [graph.output_spec(k) for k in range(len(graph.outputs))]
+        index_checks = sorted(run_time_index_checks(graph))
+        if self.placeholder is not None:
+            from ..lower.batch_axis import symbolic_shape
+
+            out_specs = [(symbolic_shape(shape, self.placeholder), dtype) for shape, dtype in out_specs]
+            index_checks = [(p, symbolic_shape((n,), self.placeholder)[0]) for p, n in index_checks]
         return {
             "out_specs": [[list(shape), np.dtype(dtype).str] for shape, dtype in out_specs],
             "is_tuple": bool(is_tuple),
             "dependence": [sorted(d) for d in dependence],
             "digest": graph_digest(graph),
-            "index_checks": sorted(run_time_index_checks(graph)),
+            "index_checks": index_checks,
         }
 
     def _traced(self):
@@ -183,6 +221,8 @@ class Specialization:
             )
 
     def program(self, kind):
+        if self.placeholder is not None:
+            self._check_every_length(kind)
         if kind == "jacobian" and kind not in self._programs:
             self.check_dense_jacobian(allocating=True)
         program = self._programs.get(kind)
@@ -219,18 +259,53 @@ class Specialization:
         program.module_path, program.module_source, program.disk = path, source, self.disk
         return program
 
+    def _check_every_length(self, kind):
+        """Raise BatchLengthDependent when ``kind`` has no kernel for every batch length."""
+        from ..lower.batch_axis import BatchLengthDependent
+
+        if kind not in self._per_length:
+            if self.variant[0] == "cuda":
+                self._per_length[kind] = "the CUDA target compiles a kernel per batch length"
+            elif kind == "jacobian" and self._jacobian_graph is None:
+                self._per_length[kind] = "a dense Jacobian has the batch axis on both sides"
+        if self._per_length.get(kind):
+            raise BatchLengthDependent(self._per_length[kind])
+        self._per_length[kind] = None
+
     def _new_program(self, kind, key):
         header = f"symjvp {kind} kernel of {self.label}"
         with progress.stage(f"deriving the {kind} graph of {self.label}"):
             graph = self.graph_for(kind)
         with progress.stage(f"lowering and printing the {kind} kernel of {self.label}"):
-            program = self._program_class.from_graph(graph, f"{kind}_kernel", header)
+            program = self._program_class.from_graph(graph, f"{kind}_kernel", header, placeholder=self.placeholder)
+            if self.placeholder is not None:
+                self._check_same_at_other_length(kind, program, header)
         if self.disk is not None:
             meta = dict(program.metadata(), source=program.source)
             source = program.module_text()
             program.module_path = self.disk.store(self.disk.key(*key), source, meta, program.constants)
             program.module_source, program.disk = source.encode(), self.disk
         return program
+
+    def _check_same_at_other_length(self, kind, program, header):
+        """The kernel made at the other placeholder must be the same kernel (lower/batch_axis.py)."""
+        from ..lower.batch_axis import BatchLengthDependent
+
+        if self._twin is None:
+            self._twin = self._twin_factory()
+        twin = self._twin
+        other = self._program_class.from_graph(twin.graph_for(kind), f"{kind}_kernel", header, placeholder=twin.placeholder)
+        same_constants = len(program.constants) == len(other.constants) and all(
+            a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+            for a, b in zip(program.constants, other.constants)
+        )
+        if program.source != other.source or program.metadata() != other.metadata() or not same_constants:
+            why = (
+                f"its {kind} kernel depends on the batch length in a way a symbolic length cannot express "
+                "(a constant as long as the batch, a factor such as 1/(n - 1), a shape computed from len(x))"
+            )
+            self._per_length[kind] = why
+            raise BatchLengthDependent(why)
 
     def gradient(self):
         if self._gradient is None:
@@ -272,6 +347,44 @@ class Specialization:
         return position not in self.dependence[output]
 
 
+class BoundSpecialization:
+    """A specialization made for every batch length, at the batch length of one call.
+
+    Shapes come out at this length; the kernels are the batched specialization's, except
+    for a kind it cannot make for every length, which comes from ``fixed()``, the
+    specialization of this call's shapes (made on first need, with a warning once).
+    """
+
+    def __init__(self, batched, n_batch, fixed):
+        self.batched = batched
+        self.n_batch = n_batch
+        self._fixed = fixed
+        self.out_specs = [(batch.resolve_shape(shape, n_batch), dtype) for shape, dtype in batched.out_specs]
+        self.is_tuple_output = batched.is_tuple_output
+        self.dependence = batched.dependence
+        self.index_checks = [(p, batch.resolve(length, n_batch)) for p, length in batched.index_checks]
+        self.placeholder = None
+
+    def independent(self, output, position):
+        return self.batched.independent(output, position)
+
+    def program(self, kind):
+        from ..lower.batch_axis import BatchLengthDependent
+
+        try:
+            return self.batched.program(kind)
+        except BatchLengthDependent as why:
+            warn_once(
+                f"symjvp: the {kind} kernel of {self.batched.label} is compiled for each batch length: {why}",
+                BatchLengthWarning,
+            )
+            return self._fixed().program(kind)
+
+    def __getattr__(self, name):
+        # The graph, gradient (Hessians), sparsity plan: of this call's fixed shapes.
+        return getattr(self._fixed(), name)
+
+
 def run_time_index_checks(graph):
     """{(input position, axis length)} for every integer input that a ``Take`` or ``PutAdd`` indexes with."""
     from ..graph import ops
@@ -310,6 +423,8 @@ class Compiled:
         self.names = validate.parameter_names(func, self.n_inputs)
         self.__name__ = getattr(func, "__name__", "function")
         self._specializations = {}
+        #: Fixed-shape specializations for the kinds a batched one cannot make for every length.
+        self._per_length = {}
         #: kind -> the thin path for repeated calls with one array (see _remember).
         self._thin = {}
         self._fingerprint = _fingerprint if _fingerprint is not None else fingerprint(func)
@@ -328,15 +443,22 @@ class Compiled:
 
     # ------------------------------------------------------------ specializations
 
-    def _specialize(self, signature):
-        spec = self._specializations.get(signature)
-        if spec is None:
-            shapes = ", ".join(f"{n}: {format_shape(s)} {np.dtype(d).name}" for n, (s, d) in zip(self.names, signature))
+    def _describe_signature(self, signature):
+        return ", ".join(f"{n}: {format_shape(s)} {np.dtype(d).name}" for n, (s, d) in zip(self.names, signature))
 
-            def trace_graph():
+    def _specialize(self, signature, store=None):
+        """The specialization of ``signature`` (made and kept in ``store``, by default the compiled ones)."""
+        store = self._specializations if store is None else store
+        spec = store.get(signature)
+        if spec is None:
+            shapes = self._describe_signature(signature)
+            batched = any(d is None for shape, _ in signature for d in shape)
+
+            def trace_graph(placeholder=PLACEHOLDERS[0] if batched else None):
                 from ..trace import trace
 
-                return trace(self.func, list(signature), self.names)
+                at = [(tuple(placeholder if d is None else d for d in shape), dtype) for shape, dtype in signature]
+                return trace(self.func, at, self.names)
 
             from .. import tuning
             from ..codegen import native, numba_cpu
@@ -351,18 +473,34 @@ class Compiled:
                     disk.key(disk_key)
                 except TypeError:
                     disk, disk_key = None, None
+            common = dict(signature=signature, variant=variant, jacobian=self._per_point_jacobian() if per_point else None)
+            label = f"{self.__name__}({shapes})"
+
+            def twin():
+                other = functools.partial(trace_graph, PLACEHOLDERS[1])
+                return Specialization(self.wrt, label, trace_graph=other, placeholder=PLACEHOLDERS[1], **common)
+
             spec = Specialization(
                 self.wrt,
-                f"{self.__name__}({shapes})",
+                label,
                 trace_graph=trace_graph,
-                signature=signature,
-                variant=variant,
                 disk=disk,
                 disk_key=disk_key,
-                jacobian=self._per_point_jacobian() if per_point else None,
+                placeholder=PLACEHOLDERS[0] if batched else None,
+                twin=twin if batched else None,
+                **common,
             )
-            self._specializations[signature] = spec
+            store[signature] = spec
         return spec
+
+    def _batched(self, signature):
+        """A specialization made for every batch length, at the batch length of ``signature``; None if none matches."""
+        for declared, spec in self._specializations.items():
+            if spec.placeholder is not None:
+                n_batch = batch.length_in(declared, signature)
+                if n_batch is not None:
+                    return BoundSpecialization(spec, n_batch, lambda: self._specialize(signature, self._per_length))
+        return None
 
     def _per_point_jacobian(self):
         """A vmapped function's Jacobian: one per point (the full one is block diagonal)."""
@@ -385,7 +523,16 @@ class Compiled:
                 f"{self.__name__} was compiled for target='cpu' and got a device array: compile it with "
                 "target='cuda' for device arrays (the functional API chooses the GPU for them itself)"
             )
-        spec = self._specialize(tuple((a.shape, a.dtype) for a in arrays))
+        signature = tuple((a.shape, a.dtype) for a in arrays)
+        spec = self._specializations.get(signature) or self._batched(signature)
+        if spec is None:
+            declared = [s for s, spec in self._specializations.items() if spec.placeholder is not None]
+            if declared:
+                raise ShapeError(
+                    f"{self.__name__} was compiled for {self._describe_signature(declared[0])} (None: any length, the "
+                    f"same for every None); got {self._describe_signature(signature)}"
+                )
+            spec = self._specialize(signature)
         validate.check_indices(arrays, spec.index_checks, self.names)
         return spec, arrays
 
@@ -660,6 +807,28 @@ class Compiled:
 
     # ------------------------------------------------------------ inspection
 
+    def _readable(self, what):
+        """The specialization whose formulas inspection reads: one of fixed shapes (a batch axis has no formula of finite size)."""
+        spec = self._default
+        if spec.placeholder is not None:
+            raise ArgumentError(
+                f"{what} reads the formulas of fixed shapes, and {self.__name__} was compiled with a batch axis "
+                f"({self._describe_signature(spec.signature)}): compile it with a fixed length, "
+                "e.g. symjvp.Spec((2, 3)) for symjvp.Spec((None, 3)), to read them"
+            )
+        return spec
+
+    def _program_to_read(self, kind):
+        from ..lower.batch_axis import BatchLengthDependent
+
+        try:
+            return self._default.program(kind)
+        except BatchLengthDependent as why:
+            raise ArgumentError(
+                f"the {kind} kernel of {self.__name__} is made per batch length ({why}); "
+                "compile with a fixed length to read or export it"
+            ) from None
+
     def _sizes(self, spec):
         out_sizes = [int(np.prod(s, dtype=np.int64)) for s, _ in spec.out_specs]
         in_sizes = [int(np.prod(spec.signature[k][0], dtype=np.int64)) for k in self.wrt]
@@ -673,7 +842,7 @@ class Compiled:
         """
         from ..symbolic import expressions
 
-        spec = self._default
+        spec = self._readable("jacobian_expr")
         out_sizes, in_sizes = self._sizes(spec)
         return expressions.matrix_expr(spec.graph_for("jacobian"), out_sizes, in_sizes, limit, "jacobian_expr")
 
@@ -681,7 +850,7 @@ class Compiled:
         """J·v as SymPy expressions shaped like the output, in the tangent symbols ``v_<input>``."""
         from ..symbolic import expressions
 
-        spec = self._default
+        spec = self._readable("jvp_expr")
         graph = spec.graph_for("jvp")
         n = len(spec.graph.outputs)
         return expressions.product_expr(graph, n, spec.is_tuple_output, "jvp", limit, "jvp_expr")
@@ -690,7 +859,7 @@ class Compiled:
         """uᵀ·J as SymPy expressions shaped like the wrt inputs, in the cotangent symbols ``u``."""
         from ..symbolic import expressions
 
-        spec = self._default
+        spec = self._readable("vjp_expr")
         graph = spec.graph_for("vjp")
         n = len(spec.graph.outputs)
         return expressions.product_expr(graph, n, not self._wrt_single, "vjp", limit, "vjp_expr")
@@ -699,7 +868,7 @@ class Compiled:
         """The Hessian of a one-element output as a ``sympy.Matrix`` over the flattened wrt inputs."""
         from ..symbolic import expressions
 
-        spec = self._default
+        spec = self._readable("hessian_expr")
         gradient = spec.gradient()
         in_sizes = self._sizes(spec)[1]
         return expressions.matrix_expr(gradient.graph_for("jacobian"), in_sizes, in_sizes, limit, "hessian_expr", "H")
@@ -709,7 +878,7 @@ class Compiled:
         """{name: element symbols} for the inputs, tangents (``v_x``) and cotangents (``u``)."""
         from ..symbolic import expressions
 
-        spec = self._default
+        spec = self._readable("symbols")
         found = {}
         for kind in ("jvp", "vjp"):
             found.update(expressions.symbols_of(spec.graph_for(kind)))
@@ -726,7 +895,7 @@ class Compiled:
         except ImportError as exc:
             raise ImportError("sparsity() needs scipy: pip install 'symjvp[scipy]'") from exc
         if inputs is None:
-            return sparsity_pattern(self._default.graph, self.wrt)
+            return sparsity_pattern(self._readable("sparsity").graph, self.wrt)
         spec, arrays = self._inputs(inputs)
         return sparsity_pattern(spec.graph, self.wrt, arrays)
 
@@ -745,7 +914,7 @@ class Compiled:
         if language not in ("python", "c"):
             raise ArgumentError(f"source language must be 'python' or 'c'; got {language!r}")
         spec = self._default
-        program = spec.program(kind)
+        program = self._program_to_read(kind)
         if language == "c":
             return program.c_source
         if not complete:
@@ -772,7 +941,7 @@ class Compiled:
         if self.target != "cpu":
             raise ArgumentError("export writes CPU kernels; compile with target='cpu' (k.source shows CUDA kernels)")
         spec = self._default
-        text = module({kind: spec.program(kind) for kind in kinds}, spec.label)
+        text = module({kind: self._program_to_read(kind) for kind in kinds}, spec.label)
         with open(path, "w") as f:
             f.write(text)
         return path
@@ -790,7 +959,7 @@ class Compiled:
             raise ArgumentError(f"ptx needs a function compiled with target='cuda'; this one is target={self.target!r}")
         if not (isinstance(cc, tuple) and len(cc) == 2 and all(isinstance(c, int) for c in cc)):
             raise ArgumentError(f"cc must be a compute capability (major, minor), such as (9, 0); got {cc!r}")
-        return self._default.program(kind).ptx(cc)
+        return self._program_to_read(kind).ptx(cc)
 
     def __repr__(self):
         """The function, its parameters, each compiled signature and the kinds of kernel built for it."""

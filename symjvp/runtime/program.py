@@ -14,7 +14,7 @@ import threading
 
 import numpy as np
 
-from . import progress
+from . import batch, progress
 
 _log = logging.getLogger("symjvp")
 _reported = set()
@@ -46,14 +46,21 @@ def _serialized(kernel):
     return one_at_a_time
 
 
-def output_structure(graph):
-    """(specs, present, copies) of a graph's outputs: their shapes and dtypes, which are computed, which repeat one."""
+def output_structure(graph, placeholder=None):
+    """(specs, present, copies) of a graph's outputs: their shapes and dtypes, which are computed, which repeat one.
+
+    With ``placeholder`` (the graph's batch length), lengths that depend on it are written in n_batch.
+    """
     first, copies = {}, []
     for k, out in enumerate(graph.outputs):
         copies.append(out is not None and id(out) in first)
         if out is not None:
             first.setdefault(id(out), k)
     specs = [graph.output_spec(k) for k in range(len(graph.outputs))]
+    if placeholder is not None:
+        from ..lower.batch_axis import symbolic_shape
+
+        specs = [(symbolic_shape(shape, placeholder), dtype) for shape, dtype in specs]
     present = [out is not None for out in graph.outputs]
     return specs, present, copies
 
@@ -72,11 +79,12 @@ class KernelProgram:
         self.constants = list(constants)
         #: The kernel's arrays, as codegen/native.layout describes them.
         self.layout = layout
-        #: (size, dtype, zeroed, returned) of the large buffers the kernel takes after the constants.
+        #: (size, dtype, zeroed, returned) of the large buffers the kernel takes after the constants
+        #: (a size in n_batch as text for a kernel made for every batch length: runtime/batch.py).
         returned = set(layout["returns"])
-        self.buffers = [
-            (int(t[0]), np.dtype(t[1]), bool(t[2]), k in returned) for k, t in enumerate(layout["temporaries"]) if t[3]
-        ]
+        self.buffers = [(t[0], np.dtype(t[1]), bool(t[2]), k in returned) for k, t in enumerate(layout["temporaries"]) if t[3]]
+        #: (input position, axis) whose length is n_batch; None for a kernel of fixed shapes.
+        self.batch_length = layout.get("batch_length")
         #: Scratch buffers of finished calls, for the next ones (``run``).
         self._scratch = []
         #: Where the program lives in the disk cache (its kernel.py, and that file's verified bytes) and the cache.
@@ -89,22 +97,27 @@ class KernelProgram:
         self.native = False
 
     @classmethod
-    def from_graph(cls, graph, name, header):
+    def from_graph(cls, graph, name, header, placeholder=None):
+        """Lowered and printed; with ``placeholder``, the graph's batch length, made for every batch length."""
         from ..codegen import c_cpu, native
         from ..codegen.hoisting import schedules
         from ..codegen.numba_cpu import kernel_source
+        from ..lower.batch_axis import generalize
         from ..lower.lowering import lower
 
         ir, constants = lower(graph, name, header)
+        if placeholder is not None:
+            generalize(ir, placeholder)
         nest_schedules = schedules(ir)
         source = kernel_source(ir, nest_schedules)
         c_source = None
-        if c_cpu.worth_it(source, ir):
+        specs, present, copies = output_structure(graph, placeholder)
+        if ir.batch_length is None and c_cpu.worth_it(source, ir):
             try:
                 c_source = c_cpu.core_source(ir, native.ENTRY, nest_schedules)
             except NotImplementedError:
                 pass
-        return cls(name, source, ir.parallel, *output_structure(graph), constants, native.layout(ir), c_source)
+        return cls(name, source, ir.parallel, specs, present, copies, constants, native.layout(ir), c_source)
 
     def module_text(self):
         """The kernel's source as a module of its own (what the disk cache stores as kernel.py)."""
@@ -226,18 +239,22 @@ class KernelProgram:
             core, _ = numba_cpu.compile_file(self.module_path, self.module_source, self.name, False, cache=False)
             return native.build(core, self.layout, entry)
 
-    def after_inputs(self, scratch=None):
+    def after_inputs(self, scratch=None, n_batch=None):
         """What the kernel takes after the inputs: constants, then its buffers.
 
         The ones it returns are new; the others are ``scratch`` (reused, zeroed
-        again where they must start at zero) or new ones.
+        again where they must start at zero) or new ones.  ``n_batch``: the
+        batch length of this call, for a kernel made for every batch length.
         """
         if not self.buffers:
             return self.constants
         scratch = iter(scratch or ())
         arguments = list(self.constants)
         for size, dtype, zeroed, returned in self.buffers:
+            size = batch.resolve(size, n_batch)
             reused = None if returned else next(scratch, None)
+            if reused is not None and reused.size != size:
+                reused = None
             if reused is None:
                 arguments.append((np.zeros if zeroed else np.empty)(size, dtype))
             else:
@@ -260,7 +277,8 @@ class KernelProgram:
             scratch = self._scratch.pop()
         except IndexError:
             scratch = None
-        arguments = self.after_inputs(scratch)
+        n_batch = batch.batch_length_of(inputs, self.batch_length) if self.batch_length else None
+        arguments = self.after_inputs(scratch, n_batch)
         try:
             return self.fn(*inputs, *arguments)
         finally:
@@ -273,7 +291,9 @@ class KernelProgram:
         computed = self.run(*inputs) if any(self.present) else ()
         computed = iter((computed,) if sum(self.present) == 1 else computed)
         results = []
+        n_batch = batch.batch_length_of(inputs, self.batch_length) if self.batch_length else None
         for (shape, dtype), present, copy in zip(self.specs, self.present, self.copies):
+            shape = batch.resolve_shape(shape, n_batch)
             if not present:
                 results.append(np.zeros(shape, dtype))
             else:

@@ -1,0 +1,138 @@
+"""A symbolic batch length: one kernel for every length of the axes a ``Spec`` leaves as ``None``.
+
+Shapes are integers from the tracer to the printers, so a function with a
+batch axis is traced and lowered at a placeholder length (a large prime,
+``PLACEHOLDERS``) and its Kernel IR is then rewritten in the symbol
+``n_batch``: an integer ``a·P + b`` (a stride, a loop's extent, ``P - 1`` at
+a boundary) becomes ``a·n_batch + b``, a float ``p/P`` (a mean's factor)
+becomes ``p/n_batch``.  Which integers came from the placeholder is a guess,
+so it is checked: the kernel is made at two placeholders and the two
+rewritten kernels must print the same.  Where they do not (a constant array
+as long as the batch, a ``1/(n - 1)``), the kernel depends on the length in a
+way this cannot say, and ``BatchLengthDependent`` tells the caller to
+specialize per length instead.
+"""
+
+import dataclasses
+
+import sympy as sp
+
+from .kernel_ir import loop_bounds
+
+from ..graph.node import BATCH_PLACEHOLDERS as PLACEHOLDERS  # noqa: F401
+BATCH = sp.Symbol("n_batch", integer=True, positive=True)
+#: Coefficients of n_batch above this are not believed to come from the placeholder.
+_SMALL = 1 << 16
+
+
+class BatchLengthDependent(Exception):
+    """The kernel depends on the batch length in a way ``n_batch`` cannot express."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Span:
+    """A loop over ``start <= i < stop`` where either end may depend on ``n_batch`` (a ``range`` cannot hold a symbol)."""
+
+    start: object
+    stop: object
+
+
+def _integer(value, placeholder):
+    """``value`` in balanced base ``placeholder``, as a polynomial in n_batch (``value`` itself when small)."""
+    if abs(value) < placeholder // 2:
+        return sp.Integer(value)
+    digits, rest = [], value
+    while rest:
+        digit = (rest + placeholder // 2) % placeholder - placeholder // 2
+        digits.append(digit)
+        rest = (rest - digit) // placeholder
+    if any(abs(d) > _SMALL for d in digits[1:]):
+        return sp.Integer(value)
+    return sum((sp.Integer(d) * BATCH**k for k, d in enumerate(digits)), sp.S.Zero)
+
+
+def _float(value, placeholder):
+    """``p/placeholder`` -> ``p/n_batch`` and ``p·placeholder`` -> ``p·n_batch`` for a small integer p; else ``value``."""
+    for scaled, rewrite in ((value * placeholder, lambda p: sp.Float(p) / BATCH), (value / placeholder, lambda p: sp.Float(p) * BATCH)):
+        p = round(scaled)
+        if 1 <= abs(p) <= _SMALL and abs(scaled - p) <= 1e-9 * abs(p):
+            return rewrite(p)
+    return sp.Float(value)
+
+
+def rewrite_number(number, placeholder):
+    if isinstance(number, sp.Integer) or isinstance(number, int) and not isinstance(number, bool):
+        return _integer(int(number), placeholder)
+    if isinstance(number, sp.Rational):
+        return _integer(int(number.p), placeholder) / _integer(int(number.q), placeholder)
+    if isinstance(number, sp.Float):
+        return _float(float(number), placeholder)
+    return number
+
+
+def rewrite(expression, placeholder):
+    """``expression`` with the placeholder's multiples (and fractions) written in n_batch."""
+    if isinstance(expression, int) and not isinstance(expression, bool):
+        rewritten = _integer(expression, placeholder)
+        return expression if rewritten.is_Integer else rewritten
+    if not isinstance(expression, sp.Basic):
+        return expression
+    numbers = {n: rewrite_number(n, placeholder) for n in expression.atoms(sp.Number)}
+    changed = {n: r for n, r in numbers.items() if r != n}
+    return expression.xreplace(changed) if changed else expression
+
+
+def _extent(extent, placeholder):
+    first, stop = loop_bounds(extent)
+    first, stop = rewrite(first, placeholder), rewrite(stop, placeholder)
+    symbolic = isinstance(first, sp.Basic) and first.free_symbols or isinstance(stop, sp.Basic) and stop.free_symbols
+    if not symbolic:
+        return extent
+    return stop if first == 0 else Span(first, stop)
+
+
+def generalize(kernel, placeholder):
+    """Rewrite ``kernel`` (Kernel IR, in place) in n_batch, and say where it reads n_batch from.
+
+    Raises BatchLengthDependent when something depends on the length but no argument carries it.
+    """
+    r = lambda e: rewrite(e, placeholder)  # noqa: E731
+
+    def pairs(items):
+        return [(a, r(e)) for a, e in items]
+
+    for buffer in kernel.arguments + kernel.temporaries:
+        buffer.size = r(buffer.size)
+        if buffer.shape is not None:
+            buffer.shape = tuple(r(d) for d in buffer.shape)
+    for nest in kernel.nests:
+        nest.outer = [(v, _extent(n, placeholder)) for v, n in nest.outer]
+        nest.inner = [(v, _extent(n, placeholder)) for v, n in nest.inner]
+        nest.inner_assignments = pairs(nest.inner_assignments)
+        nest.assignments = pairs(nest.assignments)
+        nest.updates = pairs(nest.updates)
+        nest.inner_stores = [(b, r(i), r(v), a) for b, i, v, a in nest.inner_stores]
+        nest.stores = [(b, r(i), r(v), a) for b, i, v, a in nest.stores]
+        nest.views = [(v, b, r(s), r(n)) for v, b, s, n in nest.views]
+    kernel.batch_length = _batch_source(kernel)
+    if kernel.batch_length is None and any(depends_on_batch(b.size) for b in kernel.temporaries):
+        raise BatchLengthDependent(f"{kernel.name} allocates by the batch length but takes no batched input")
+    return kernel
+
+
+def depends_on_batch(value):
+    return isinstance(value, sp.Basic) and BATCH in value.free_symbols
+
+
+def _batch_source(kernel):
+    for buffer in kernel.arguments:
+        for axis, length in enumerate(buffer.shape or ()):
+            if length == BATCH:
+                return buffer.name, axis
+    return None
+
+
+def symbolic_shape(shape, placeholder):
+    """A traced shape with its batch-dependent lengths as text in n_batch (runtime/batch.py reads them)."""
+    lengths = (rewrite(int(d), placeholder) for d in shape)
+    return tuple(str(d) if isinstance(d, sp.Basic) and d.free_symbols else int(d) for d in lengths)
