@@ -21,7 +21,7 @@ from .kernel_ir import loop_bounds
 
 from ..graph.node import BATCH_PLACEHOLDERS as PLACEHOLDERS  # noqa: F401
 BATCH = sp.Symbol("n_batch", integer=True, positive=True)
-#: Coefficients of n_batch above this are not believed to come from the placeholder.
+#: Coefficients (and offsets) of n_batch above this are not believed to come from the placeholder.
 _SMALL = 1 << 16
 
 
@@ -46,7 +46,7 @@ def _integer(value, placeholder):
         digit = (rest + placeholder // 2) % placeholder - placeholder // 2
         digits.append(digit)
         rest = (rest - digit) // placeholder
-    if any(abs(d) > _SMALL for d in digits[1:]):
+    if any(abs(d) > _SMALL for d in digits):
         return sp.Integer(value)
     return sum((sp.Integer(d) * BATCH**k for k, d in enumerate(digits)), sp.S.Zero)
 
@@ -136,3 +136,62 @@ def symbolic_shape(shape, placeholder):
     """A traced shape with its batch-dependent lengths as text in n_batch (runtime/batch.py reads them)."""
     lengths = (rewrite(int(d), placeholder) for d in shape)
     return tuple(str(d) if isinstance(d, sp.Basic) and d.free_symbols else int(d) for d in lengths)
+
+
+def _slice_conditions(starts, steps, lengths, whole, placeholder):
+    """For each axis of the whole array, ``0 <= first`` and ``last <= whole - 1`` of the positions a slice picks."""
+    for start, step, length, n in zip(starts, steps, lengths, whole):
+        if length == 0 or not depends_on_batch(rewrite(int(n), placeholder)):
+            continue
+        first, n = rewrite(int(start), placeholder), rewrite(int(n), placeholder)
+        last = first + (rewrite(int(length), placeholder) - 1) * int(step)
+        yield from (first, last, n - 1 - first, n - 1 - last, rewrite(int(length), placeholder))
+
+
+def _graph_conditions(graph, placeholder):
+    """Expressions in n_batch that must be >= 0 for the graph to mean at length n_batch what it means at the placeholder."""
+    from ..graph import ops
+
+    for node in graph.nodes():
+        op = node.op
+        if isinstance(op, ops.Slice):
+            yield from _slice_conditions(op.starts, op.steps, op.lengths, node.inputs[0].shape, placeholder)
+        elif isinstance(op, ops.Embed):
+            yield from _slice_conditions(op.starts, op.steps, node.inputs[0].shape, op.out_shape, placeholder)
+        elif isinstance(op, ops.Roll):
+            n = rewrite(int(node.shape[op.axis]), placeholder)
+            yield from (rewrite(op.shift, placeholder), n - rewrite(op.shift, placeholder))
+        elif isinstance(op, (ops.Gather, ops.ScatterAdd)) and op.table.array.size:
+            n = node.inputs[0].shape[op.axis] if isinstance(op, ops.Gather) else op.length
+            yield rewrite(int(n), placeholder) - 1 - int(op.table.array.max())
+
+
+def _kernel_conditions(kernel):
+    for nest in kernel.nests:
+        for _, extent in nest.outer + nest.inner:
+            first, stop = loop_bounds(extent)
+            yield sp.sympify(stop) - sp.sympify(first)
+
+
+def least_batch_length(graph, kernel, placeholder):
+    """The least batch length the kernel computes right (``kernel`` generalized from ``graph`` at ``placeholder``).
+
+    Slices, rolls and fixed indices along the batch axis mean what they meant at
+    the placeholder only from some length on (``x[:2]`` needs two rows), and
+    the lowering splits off boundary iterations (``range(2)``, ``range(2,
+    n_batch - 2)``) that overlap or overrun below it; shorter batches get a
+    kernel of their own length.
+    """
+    least = 0
+    kernel_conditions = list(_kernel_conditions(kernel)) if kernel is not None else []
+    for condition in list(_graph_conditions(graph, placeholder)) + kernel_conditions:
+        condition = sp.expand(condition)
+        if not condition.has(BATCH):
+            continue
+        polynomial = sp.Poly(condition, BATCH)
+        roots = [r for r in polynomial.real_roots()]
+        n = max(0, int(sp.ceiling(max(roots)))) if roots else 0
+        while polynomial.eval(n) < 0:
+            n += 1
+        least = max(least, n)
+    return least

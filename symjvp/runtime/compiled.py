@@ -130,6 +130,10 @@ class Specialization:
         self.digest = meta["digest"]
         #: (input position, axis length): integer inputs that index at run time, checked at each call.
         self.index_checks = [tuple(check) for check in meta.get("index_checks", ())]
+        #: A batched signature: why it has no kernels for every length (None: it has), and the least
+        #: length its slices and fixed indices along the batch axis mean the same from.
+        self.per_length_reason = meta.get("per_length")
+        self.least_batch_length = meta.get("least_batch_length", 0)
 
     def _key(self, kind):
         return self.disk.key(self.disk_key, kind)
@@ -152,6 +156,24 @@ class Specialization:
         return found[0] if found else None
 
     def _describe(self):
+        if self._twin_factory is None:
+            return self._description()
+        from ..errors import ShapeError, UnsupportedOperationError
+        from ..lower.batch_axis import least_batch_length
+
+        try:
+            meta = self._description()
+            self._twin = self._twin_factory()
+            same = {k: v for k, v in self._twin._description().items() if k != "digest"}
+        except (ShapeError, UnsupportedOperationError) as error:
+            # Traced at a placeholder length, the function hit a limit that its real lengths may not.
+            return {"out_specs": [], "is_tuple": False, "dependence": [], "digest": "", "per_length": str(error)}
+        if same != {k: v for k, v in meta.items() if k != "digest"}:
+            meta["per_length"] = "its output shapes depend on the batch length in a way a symbolic length cannot express"
+        meta["least_batch_length"] = least_batch_length(self.graph, None, self.placeholder)
+        return meta
+
+    def _description(self):
         from ..graph.node import graph_digest
 
         graph, is_tuple, dependence = self._traced()
@@ -372,13 +394,22 @@ class BoundSpecialization:
         from ..lower.batch_axis import BatchLengthDependent
 
         try:
-            return self.batched.program(kind)
+            program = self.batched.program(kind)
         except BatchLengthDependent as why:
             warn_once(
                 f"symjvp: the {kind} kernel of {self.batched.label} is compiled for each batch length: {why}",
                 BatchLengthWarning,
             )
             return self._fixed().program(kind)
+        if self.n_batch < program.least_batch_length:
+            warn_once(
+                f"symjvp: the {kind} kernel of {self.batched.label} holds from a batch length of "
+                f"{program.least_batch_length} (its slices, rolls or fixed indices along the batch axis); "
+                f"compiling one for length {self.n_batch}",
+                BatchLengthWarning,
+            )
+            return self._fixed().program(kind)
+        return program
 
     def __getattr__(self, name):
         # The graph, gradient (Hessians), sparsity plan: of this call's fixed shapes.
@@ -498,8 +529,20 @@ class Compiled:
         for declared, spec in self._specializations.items():
             if spec.placeholder is not None:
                 n_batch = batch.length_in(declared, signature)
-                if n_batch is not None:
-                    return BoundSpecialization(spec, n_batch, lambda: self._specialize(signature, self._per_length))
+                if n_batch is None:
+                    continue
+                fixed = functools.partial(self._specialize, signature, self._per_length)
+                if spec.per_length_reason is not None:
+                    warn_once(f"symjvp: {spec.label} is compiled for each batch length: {spec.per_length_reason}", BatchLengthWarning)
+                    return fixed()
+                if n_batch < spec.least_batch_length:
+                    warn_once(
+                        f"symjvp: {spec.label} means the same for every batch length from {spec.least_batch_length} on "
+                        f"(its slices or fixed indices along the batch axis); compiling it for length {n_batch}",
+                        BatchLengthWarning,
+                    )
+                    return fixed()
+                return BoundSpecialization(spec, n_batch, fixed)
         return None
 
     def _per_point_jacobian(self):

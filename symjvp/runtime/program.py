@@ -85,6 +85,8 @@ class KernelProgram:
         self.buffers = [(t[0], np.dtype(t[1]), bool(t[2]), k in returned) for k, t in enumerate(layout["temporaries"]) if t[3]]
         #: (input position, axis) whose length is n_batch; None for a kernel of fixed shapes.
         self.batch_length = layout.get("batch_length")
+        #: Shorter batches need a kernel of their own length (lower/batch_axis.least_batch_length).
+        self.least_batch_length = layout.get("least_batch_length", 0)
         #: Scratch buffers of finished calls, for the next ones (``run``).
         self._scratch = []
         #: Where the program lives in the disk cache (its kernel.py, and that file's verified bytes) and the cache.
@@ -102,12 +104,14 @@ class KernelProgram:
         from ..codegen import c_cpu, native
         from ..codegen.hoisting import schedules
         from ..codegen.numba_cpu import kernel_source
-        from ..lower.batch_axis import generalize
+        from ..lower.batch_axis import generalize, least_batch_length
         from ..lower.lowering import lower
 
         ir, constants = lower(graph, name, header)
+        least = 0
         if placeholder is not None:
             generalize(ir, placeholder)
+            least = least_batch_length(graph, ir, placeholder)
         nest_schedules = schedules(ir)
         source = kernel_source(ir, nest_schedules)
         c_source = None
@@ -117,7 +121,8 @@ class KernelProgram:
                 c_source = c_cpu.core_source(ir, native.ENTRY, nest_schedules)
             except NotImplementedError:
                 pass
-        return cls(name, source, ir.parallel, specs, present, copies, constants, native.layout(ir), c_source)
+        layout = dict(native.layout(ir), least_batch_length=least)
+        return cls(name, source, ir.parallel, specs, present, copies, constants, layout, c_source)
 
     def module_text(self):
         """The kernel's source as a module of its own (what the disk cache stores as kernel.py)."""

@@ -12,7 +12,8 @@ import sys
 
 import numpy as np
 
-from ..errors import TraceError
+from ..errors import TraceError, UnsupportedOperationError
+from ..graph.node import BATCH_PLACEHOLDERS
 from ..graph import elementwise as E
 from . import functions as F
 from . import linalg
@@ -116,6 +117,10 @@ class TracedArray:
     def __iter__(self):
         if not self.shape:
             raise TypeError("iteration over a 0-d array")
+        if self.shape[0] in BATCH_PLACEHOLDERS:
+            raise UnsupportedOperationError(
+                "a Python loop over the batch axis (a None length in a Spec) has no fixed count"
+            )
         return (self[i] for i in range(self.shape[0]))
 
     def __repr__(self):
