@@ -195,3 +195,47 @@ def least_batch_length(graph, kernel, placeholder):
             n += 1
         least = max(least, n)
     return least
+
+
+def rows_independent(graph, placeholder):
+    """Whether every output's row along the batch axis comes from the same row of the batched inputs alone.
+
+    Then a batch may be cut into chunks that run apart (Dask): nothing sums,
+    shifts, slices, gathers or reshapes across the batch axis, and every array
+    has the axis at most once (and every output exactly once).
+    """
+    from math import prod
+
+    from ..graph import ops
+
+    def batched(d):
+        return d == placeholder
+
+    for node in graph.nodes():
+        op, shape = node.op, node.shape
+        if sum(map(batched, shape)) > 1 or any(depends_on_batch(rewrite(int(d), placeholder)) and not batched(d) for d in shape):
+            return False
+        x = node.inputs[0].shape if node.inputs else ()
+        if isinstance(op, ops.Contract) and any(batched(op.size_of[c]) for c in op.summed):
+            return False
+        if isinstance(op, ops.Extremum) and any(batched(x[a]) for a in op.axes):
+            return False
+        if isinstance(op, (ops.Slice, ops.Embed)):
+            whole = x if isinstance(op, ops.Slice) else op.out_shape
+            if any(batched(n) and (s, st) != (0, 1) for n, s, st in zip(whole, op.starts, op.steps)):
+                return False
+        if isinstance(op, ops.Roll) and batched(shape[op.axis]):
+            return False
+        if isinstance(op, (ops.Gather, ops.ScatterAdd, ops.Take, ops.PutAdd)) and (
+            batched(x[op.axis]) or op.axis < len(shape) and batched(shape[op.axis])
+        ):
+            return False
+        if isinstance(op, ops.Reshape) and any(map(batched, x)):
+            if not any(map(batched, shape)):
+                return False
+            before = prod(x[: list(map(batched, x)).index(True)])
+            if before != prod(shape[: list(map(batched, shape)).index(True)]):
+                return False
+        if isinstance(op, ops.Eye) and any(map(batched, op.inner)):
+            return False
+    return all(out is None or sum(map(batched, out.shape)) == 1 for out in graph.outputs)

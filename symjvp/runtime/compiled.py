@@ -92,7 +92,19 @@ class Specialization:
     """
 
     def __init__(
-        self, wrt, label, *, trace_graph, signature, variant, disk=None, disk_key=None, jacobian=None, placeholder=None, twin=None
+        self,
+        wrt,
+        label,
+        *,
+        trace_graph,
+        signature,
+        variant,
+        disk=None,
+        disk_key=None,
+        jacobian=None,
+        placeholder=None,
+        twin=None,
+        meta=None,
     ):
         self.wrt = wrt
         #: For a signature with a batch axis (a ``None`` length): the length it is traced at, and a
@@ -114,7 +126,9 @@ class Specialization:
         self._gradient = None
         self.disk = disk
         self.disk_key = disk_key
-        meta = self._load_meta()
+        #: kind -> (program key, metadata, source, constants) of a specialization unpickled without its function.
+        self._portable = {}
+        meta = meta or self._load_meta()
         if meta is None:
             meta = self._describe()
             # A graph this process already described under another key comes from a function whose key
@@ -122,6 +136,7 @@ class Specialization:
             if disk is not None and meta["digest"] not in _DESCRIBED:
                 disk.store(self._key("meta"), "", meta, [])
             _DESCRIBED.add(meta["digest"])
+        self._meta = meta
         self.out_specs = [(tuple(shape), np.dtype(dtype)) for shape, dtype in meta["out_specs"]]
         self.is_tuple_output = meta["is_tuple"]
         #: For each output, the positions of the inputs it depends on.
@@ -134,6 +149,8 @@ class Specialization:
         #: length its slices and fixed indices along the batch axis mean the same from.
         self.per_length_reason = meta.get("per_length")
         self.least_batch_length = meta.get("least_batch_length", 0)
+        #: Whether the batch may be cut into chunks computed apart (runtime/dask_arrays.py).
+        self.rows_independent = meta.get("rows_independent", False)
 
     def _key(self, kind):
         return self.disk.key(self.disk_key, kind)
@@ -159,7 +176,7 @@ class Specialization:
         if self._twin_factory is None:
             return self._description()
         from ..errors import ShapeError, UnsupportedOperationError
-        from ..lower.batch_axis import least_batch_length
+        from ..lower.batch_axis import least_batch_length, rows_independent
 
         try:
             meta = self._description()
@@ -171,6 +188,8 @@ class Specialization:
         if same != {k: v for k, v in meta.items() if k != "digest"}:
             meta["per_length"] = "its output shapes depend on the batch length in a way a symbolic length cannot express"
         meta["least_batch_length"] = least_batch_length(self.graph, None, self.placeholder)
+        # A vmapped function's points are apart by construction; otherwise the graph says.
+        meta["rows_independent"] = self._jacobian_graph is not None or rows_independent(self.graph, self.placeholder)
         return meta
 
     def _description(self):
@@ -267,7 +286,12 @@ class Specialization:
         if found is None:
             return None
         meta, constants, path, source = found
-        program = self._program_class(
+        program = self._program_from(meta, constants)
+        program.module_path, program.module_source, program.disk = path, source, self.disk
+        return program
+
+    def _program_from(self, meta, constants):
+        return self._program_class(
             meta["name"],
             meta["source"],
             meta["parallel"],
@@ -278,8 +302,56 @@ class Specialization:
             meta["layout"],
             meta.get("c_source"),
         )
-        program.module_path, program.module_source, program.disk = path, source, self.disk
+
+    def _stored(self, program, key):
+        """``program`` written to the disk cache under ``key``, so that Numba caches its machine code beside it."""
+        if self.disk is not None:
+            meta = dict(program.metadata(), source=program.source)
+            source = program.module_text()
+            program.module_path = self.disk.store(self.disk.key(*key), source, meta, program.constants)
+            program.module_source, program.disk = source.encode(), self.disk
         return program
+
+    def portable(self, kinds):
+        """This specialization as plain data, with the kernels of ``kinds`` as source (see Compiled.__getstate__)."""
+        programs = {}
+        for kind in kinds:
+            program = self.program(kind)
+            programs[kind] = (self._program_key(kind), dict(program.metadata(), source=program.source), program.constants)
+        return {
+            "wrt": self.wrt,
+            "label": self.label,
+            "signature": self.signature,
+            "variant": self.variant,
+            "placeholder": self.placeholder,
+            "per_point": self._jacobian_graph is not None,
+            "per_length": dict(self._per_length),
+            "meta": self._meta,
+            "programs": {**self._portable, **programs},
+        }
+
+    @classmethod
+    def from_portable(cls, state, disk):
+        def untraceable():
+            raise ArgumentError(
+                f"{state['label']} was unpickled without its function: only the kernels built before pickling "
+                f"({', '.join(sorted(state['programs'])) or 'none'}) run here"
+            )
+
+        spec = cls(
+            state["wrt"],
+            state["label"],
+            trace_graph=untraceable,
+            signature=state["signature"],
+            variant=state["variant"],
+            disk=disk,
+            jacobian=(lambda graph, wrt: None) if state["per_point"] else None,
+            placeholder=state["placeholder"],
+            meta=state["meta"],
+        )
+        spec._per_length.update(state["per_length"])
+        spec._portable = state["programs"]
+        return spec
 
     def _check_every_length(self, kind):
         """Raise BatchLengthDependent when ``kind`` has no kernel for every batch length."""
@@ -295,6 +367,9 @@ class Specialization:
         self._per_length[kind] = None
 
     def _new_program(self, kind, key):
+        if kind in self._portable:
+            _, meta, constants = self._portable[kind]
+            return self._stored(self._program_from(meta, constants), key)
         header = f"symjvp {kind} kernel of {self.label}"
         with progress.stage(f"deriving the {kind} graph of {self.label}"):
             graph = self.graph_for(kind)
@@ -302,12 +377,7 @@ class Specialization:
             program = self._program_class.from_graph(graph, f"{kind}_kernel", header, placeholder=self.placeholder)
             if self.placeholder is not None:
                 self._check_same_at_other_length(kind, program, header)
-        if self.disk is not None:
-            meta = dict(program.metadata(), source=program.source)
-            source = program.module_text()
-            program.module_path = self.disk.store(self.disk.key(*key), source, meta, program.constants)
-            program.module_source, program.disk = source.encode(), self.disk
-        return program
+        return self._stored(program, key)
 
     def _check_same_at_other_length(self, kind, program, header):
         """The kernel made at the other placeholder must be the same kernel (lower/batch_axis.py)."""
@@ -472,6 +542,33 @@ class Compiled:
                 specs.append((array.shape, validate.kernel_dtype(array.dtype)))
         self._specialize(tuple(specs))
 
+    # ------------------------------------------------------------ pickling
+
+    def __getstate__(self):
+        """Small: each specialization's shapes and its built kernels' source and cache key; never func or machine code.
+
+        A process that unpickles it (a Dask worker) finds each kernel in its own
+        disk cache, or compiles the source once, and runs the kinds built here.
+        """
+        return self._portable(None)
+
+    def _portable(self, kinds):
+        """The pickled state, with the kernels of ``kinds`` built first (None: those already built)."""
+        specializations = {
+            signature: spec.portable(spec._programs if kinds is None else kinds)
+            for signature, spec in self._specializations.items()
+        }
+        names = ("n_inputs", "wrt", "_wrt_single", "names", "__name__", "target")
+        return {"fields": {name: getattr(self, name) for name in names}, "specializations": specializations}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state["fields"])
+        self.func, self._fingerprint, self._per_length, self._thin = None, None, {}, {}
+        self._disk = _disk_cache()
+        self._specializations = {
+            signature: Specialization.from_portable(spec, self._disk) for signature, spec in state["specializations"].items()
+        }
+
     # ------------------------------------------------------------ specializations
 
     def _describe_signature(self, signature):
@@ -481,6 +578,11 @@ class Compiled:
         """The specialization of ``signature`` (made and kept in ``store``, by default the compiled ones)."""
         store = self._specializations if store is None else store
         spec = store.get(signature)
+        if spec is None and self.func is None:
+            raise ArgumentError(
+                f"{self.__name__} was unpickled without its function and has no kernels for "
+                f"{self._describe_signature(signature)}: compile it with a batch axis (a None length in a Spec)"
+            )
         if spec is None:
             shapes = self._describe_signature(signature)
             batched = any(d is None for shape, _ in signature for d in shape)
