@@ -26,7 +26,7 @@ from ..errors import (
     format_shape,
 )
 from ..graph.node import BATCH_PLACEHOLDERS as PLACEHOLDERS
-from . import batch, progress, validate
+from . import batch, dask_arrays, progress, validate
 from .diskcache import DiskCache, digest
 from .fingerprint import fingerprint
 from .program import KernelProgram
@@ -731,6 +731,8 @@ class Compiled:
         self._thin[kind] = thin_native if program.native and not fresh_buffers else thin
 
     def __call__(self, *inputs):
+        if dask_arrays.involves_dask(inputs):
+            return dask_arrays.run(self, "primal", inputs if len(inputs) != 1 else inputs[0])
         thin = self._thin.get("primal")
         if thin is not None and len(inputs) == 1:
             result = thin(inputs[0])
@@ -886,6 +888,8 @@ class Compiled:
         (output size, input size) and J·v is ``J @ v.ravel()``.  ``strict``:
         raise ``IndependentInputError`` if an input affects no output (else zeros).
         """
+        if dask_arrays.involves_dask(inputs, v):
+            return dask_arrays.run(self, "jvp", inputs, v, strict)
         return self._jvp(inputs, v, strict, None)
 
     def vjp(self, inputs, v=None, *, strict=False):
@@ -895,6 +899,8 @@ class Compiled:
         shaped like the differentiated inputs.  Flattened, it is ``v.ravel() @ J``:
         the gradient of ``sum(v * func(*inputs))``.
         """
+        if dask_arrays.involves_dask(inputs, v):
+            return dask_arrays.run(self, "vjp", inputs, v, strict)
         return self._vjp(inputs, v, strict, None)
 
     def jacobian(self, inputs, *, strict=False):
@@ -902,6 +908,8 @@ class Compiled:
 
         ``strict``: raise ``IndependentInputError`` for an (output, input) pair that does not depend.
         """
+        if dask_arrays.involves_dask(inputs):
+            return dask_arrays.run(self, "jacobian", inputs, strict=strict)
         return self._jacobian(inputs, strict, None)
 
     def hessian(self, inputs, *, strict=False):
