@@ -13,10 +13,6 @@ import weakref
 import numpy as np
 
 _INTERN = weakref.WeakValueDictionary()
-#: The lengths a batch axis (a ``None`` in a Spec) is traced at: two primes near 2**20, far from any
-#: length a user writes, and a constant array accidentally as long as the batch still fits in memory
-#: while it is being found out (lower/batch_axis.py).
-BATCH_PLACEHOLDERS = (1_048_573, 1_048_583)
 
 
 class Node:

@@ -17,16 +17,12 @@ import dataclasses
 
 import sympy as sp
 
+from ..runtime.batch import BatchLengthDependent
 from .kernel_ir import loop_bounds
 
-from ..graph.node import BATCH_PLACEHOLDERS as PLACEHOLDERS  # noqa: F401
 BATCH = sp.Symbol("n_batch", integer=True, positive=True)
 #: Coefficients (and offsets) of n_batch above this are not believed to come from the placeholder.
 _SMALL = 1 << 16
-
-
-class BatchLengthDependent(Exception):
-    """The kernel depends on the batch length in a way ``n_batch`` cannot express."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,7 +137,7 @@ def symbolic_shape(shape, placeholder):
 def _slice_conditions(starts, steps, lengths, whole, placeholder):
     """For each axis of the whole array, ``0 <= first`` and ``last <= whole - 1`` of the positions a slice picks."""
     for start, step, length, n in zip(starts, steps, lengths, whole):
-        if length == 0 or not depends_on_batch(rewrite(int(n), placeholder)):
+        if length == 0 or not depends_on_batch(rewrite(int(n), placeholder)) or (start, step, length) == (0, 1, n):
             continue
         first, n = rewrite(int(start), placeholder), rewrite(int(n), placeholder)
         last = first + (rewrite(int(length), placeholder) - 1) * int(step)

@@ -9,6 +9,14 @@ the integers for one call without importing SymPy.
 import functools
 
 BATCH_LENGTH = "n_batch"
+#: The lengths a batch axis (a ``None`` in a Spec) is traced at: two primes near 2**20, far from any
+#: length a user writes, and a constant array accidentally as long as the batch still fits in memory
+#: while it is being found out (lower/batch_axis.py).
+PLACEHOLDERS = (1_048_573, 1_048_583)
+
+
+class BatchLengthDependent(Exception):
+    """A kernel depends on the batch length in a way ``n_batch`` cannot express (lower/batch_axis.py)."""
 
 
 @functools.lru_cache(maxsize=None)

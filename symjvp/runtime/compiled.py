@@ -25,7 +25,6 @@ from ..errors import (
     ShapeError,
     format_shape,
 )
-from ..graph.node import BATCH_PLACEHOLDERS as PLACEHOLDERS
 from . import batch, dask_arrays, progress, validate
 from .diskcache import DiskCache, digest
 from .fingerprint import fingerprint
@@ -355,15 +354,13 @@ class Specialization:
 
     def _check_every_length(self, kind):
         """Raise BatchLengthDependent when ``kind`` has no kernel for every batch length."""
-        from ..lower.batch_axis import BatchLengthDependent
-
         if kind not in self._per_length:
             if self.variant[0] == "cuda":
                 self._per_length[kind] = "the CUDA target compiles a kernel per batch length"
             elif kind == "jacobian" and self._jacobian_graph is None:
                 self._per_length[kind] = "a dense Jacobian has the batch axis on both sides"
         if self._per_length.get(kind):
-            raise BatchLengthDependent(self._per_length[kind])
+            raise batch.BatchLengthDependent(self._per_length[kind])
         self._per_length[kind] = None
 
     def _new_program(self, kind, key):
@@ -374,15 +371,17 @@ class Specialization:
         with progress.stage(f"deriving the {kind} graph of {self.label}"):
             graph = self.graph_for(kind)
         with progress.stage(f"lowering and printing the {kind} kernel of {self.label}"):
-            program = self._program_class.from_graph(graph, f"{kind}_kernel", header, placeholder=self.placeholder)
-            if self.placeholder is not None:
-                self._check_same_at_other_length(kind, program, header)
+            try:
+                program = self._program_class.from_graph(graph, f"{kind}_kernel", header, placeholder=self.placeholder)
+                if self.placeholder is not None:
+                    self._check_same_at_other_length(kind, program, header)
+            except batch.BatchLengthDependent as why:
+                self._per_length[kind] = str(why)
+                raise
         return self._stored(program, key)
 
     def _check_same_at_other_length(self, kind, program, header):
         """The kernel made at the other placeholder must be the same kernel (lower/batch_axis.py)."""
-        from ..lower.batch_axis import BatchLengthDependent
-
         if self._twin is None:
             self._twin = self._twin_factory()
         twin = self._twin
@@ -393,11 +392,10 @@ class Specialization:
         )
         if program.source != other.source or program.metadata() != other.metadata() or not same_constants:
             why = (
-                f"its {kind} kernel depends on the batch length in a way a symbolic length cannot express "
-                "(a constant as long as the batch, a factor such as 1/(n - 1), a shape computed from len(x))"
+                "it depends on the batch length in a way a symbolic length cannot express "
+                "(a constant array as long as the batch, a shape or value computed from len(x))"
             )
-            self._per_length[kind] = why
-            raise BatchLengthDependent(why)
+            raise batch.BatchLengthDependent(why)
 
     def gradient(self):
         if self._gradient is None:
@@ -461,11 +459,9 @@ class BoundSpecialization:
         return self.batched.independent(output, position)
 
     def program(self, kind):
-        from ..lower.batch_axis import BatchLengthDependent
-
         try:
             program = self.batched.program(kind)
-        except BatchLengthDependent as why:
+        except batch.BatchLengthDependent as why:
             warn_once(
                 f"symjvp: the {kind} kernel of {self.batched.label} is compiled for each batch length: {why}",
                 BatchLengthWarning,
@@ -587,7 +583,7 @@ class Compiled:
             shapes = self._describe_signature(signature)
             batched = any(d is None for shape, _ in signature for d in shape)
 
-            def trace_graph(placeholder=PLACEHOLDERS[0] if batched else None):
+            def trace_graph(placeholder=batch.PLACEHOLDERS[0] if batched else None):
                 from ..trace import trace
 
                 at = [(tuple(placeholder if d is None else d for d in shape), dtype) for shape, dtype in signature]
@@ -610,8 +606,8 @@ class Compiled:
             label = f"{self.__name__}({shapes})"
 
             def twin():
-                other = functools.partial(trace_graph, PLACEHOLDERS[1])
-                return Specialization(self.wrt, label, trace_graph=other, placeholder=PLACEHOLDERS[1], **common)
+                other = functools.partial(trace_graph, batch.PLACEHOLDERS[1])
+                return Specialization(self.wrt, label, trace_graph=other, placeholder=batch.PLACEHOLDERS[1], **common)
 
             spec = Specialization(
                 self.wrt,
@@ -619,7 +615,7 @@ class Compiled:
                 trace_graph=trace_graph,
                 disk=disk,
                 disk_key=disk_key,
-                placeholder=PLACEHOLDERS[0] if batched else None,
+                placeholder=batch.PLACEHOLDERS[0] if batched else None,
                 twin=twin if batched else None,
                 **common,
             )
@@ -972,11 +968,9 @@ class Compiled:
         return spec
 
     def _program_to_read(self, kind):
-        from ..lower.batch_axis import BatchLengthDependent
-
         try:
             return self._default.program(kind)
-        except BatchLengthDependent as why:
+        except batch.BatchLengthDependent as why:
             raise ArgumentError(
                 f"the {kind} kernel of {self.__name__} is made per batch length ({why}); "
                 "compile with a fixed length to read or export it"

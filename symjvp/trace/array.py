@@ -13,7 +13,7 @@ import sys
 import numpy as np
 
 from ..errors import TraceError, UnsupportedOperationError
-from ..graph.node import BATCH_PLACEHOLDERS
+from ..runtime.batch import PLACEHOLDERS as BATCH_PLACEHOLDERS
 from ..graph import elementwise as E
 from . import functions as F
 from . import linalg
