@@ -239,3 +239,11 @@ def test_the_disk_cache_holds_one_entry_for_every_length(tmp_path):
     entries = sorted(p.name for p in cache.glob("*/*"))
     assert not run(7, 123, 4096), "a new length in a new process must need no trace (no SymPy)"
     assert sorted(p.name for p in cache.glob("*/*")) == entries
+
+
+def test_the_cuda_target_compiles_per_batch_length():
+    pytest.importorskip("numba.cuda")
+    k = symjvp.compile(rows, Spec((None, 3)), target="cuda")
+    x = rng.standard_normal((6, 3))
+    with pytest.warns(symjvp.BatchLengthWarning, match="CUDA target compiles a kernel per batch length"):
+        np.testing.assert_allclose(k(x), rows(x), rtol=1e-12)

@@ -355,9 +355,7 @@ class Specialization:
     def _check_every_length(self, kind):
         """Raise BatchLengthDependent when ``kind`` has no kernel for every batch length."""
         if kind not in self._per_length:
-            if self.variant[0] == "cuda":
-                self._per_length[kind] = "the CUDA target compiles a kernel per batch length"
-            elif kind == "jacobian" and self._jacobian_graph is None:
+            if kind == "jacobian" and self._jacobian_graph is None:
                 self._per_length[kind] = "a dense Jacobian has the batch axis on both sides"
         if self._per_length.get(kind):
             raise batch.BatchLengthDependent(self._per_length[kind])

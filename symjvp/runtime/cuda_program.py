@@ -26,7 +26,11 @@ class CudaProgram(KernelProgram):
     """
 
     @classmethod
-    def from_graph(cls, graph, name, header):
+    def from_graph(cls, graph, name, header, placeholder=None):
+        if placeholder is not None:
+            from .batch import BatchLengthDependent
+
+            raise BatchLengthDependent("the CUDA target compiles a kernel per batch length")
         from ..codegen import native
         from ..codegen.hoisting import schedules
         from ..codegen.numba_cuda import kernel_source
