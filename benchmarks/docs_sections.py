@@ -9,7 +9,7 @@ import re
 
 BENCHMARKS_PAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "benchmarks.md")
 #: The sections of docs/benchmarks.md that other scripts than peers.py write.
-SECTIONS = ("first-call", "sparse-jacobians", "scipy-solves")
+SECTIONS = ("first-call", "sparse-jacobians", "scipy-solves", "batch-axis", "dask")
 
 
 def _markers(name):

@@ -9,6 +9,8 @@ import types
 
 import numpy as np
 
+from ..runtime.batch import BATCH_LENGTH, LENGTH_MAX
+
 #: "inline" (vectorizable fast_exp, fast_log, ..., see codegen/fastmath.py) or "libm" (math.exp calls).
 TRANSCENDENTALS = os.environ.get("SYMJVP_TRANSCENDENTALS", "inline")
 #: IEEE arithmetic by default: no reassociation or fused multiply-adds outside reductions, so
@@ -31,8 +33,6 @@ def configuration():
     """What changes the generated code or its compilation (part of the disk cache key)."""
     return (TRANSCENDENTALS, tuple(sorted(FASTMATH)), REASSOCIATE_SUMS)
 
-#: The batch length's name in the source of a kernel made for every batch length (lower/batch_axis.py).
-BATCH_LENGTH = "n_batch"
 _INIT = {"sum": "0.0", "max": "-math.inf", "min": "math.inf"}
 _BETTER = {"max": ">", "min": "<"}
 
@@ -143,12 +143,17 @@ def kernel_source(kernel, nest_schedules=None):
     if kernel.batch_length:
         name, axis = kernel.batch_length
         out.append(f"    {BATCH_LENGTH} = {name}.shape[{axis}]")
+        out.append(f"    if {BATCH_LENGTH} > {LENGTH_MAX}:")
+        out.append(f"        raise ValueError('this kernel takes batches of up to {LENGTH_MAX} rows')")
     for buffer in kernel.temporaries:
         if not buffer.passed_in:
             alloc = "np.zeros" if buffer.zero_init else "np.empty"
             out.append(f"    {buffer.name} = {alloc}({buffer.size}, dtype={dtype_literal(buffer.dtype)})")
     flat = [b.name if b.shape is None or len(b.shape) == 1 else f"{b.name}.reshape(-1)" for b in kernel.arguments]
-    out.append(f"    {core_name(kernel.name)}({', '.join(flat + [b.name for b in kernel.temporaries] + batch)})")
+    # The core counts in int32: LLVM then proves that index arithmetic does not wrap and vectorizes
+    # strided reductions over the batch as it does with a constant count (seed 003's gradient: 29 -> 16 ms).
+    count = [f"np.int32({BATCH_LENGTH})"] if kernel.batch_length else []
+    out.append(f"    {core_name(kernel.name)}({', '.join(flat + [b.name for b in kernel.temporaries] + count)})")
     shapes = {b.name: b.shape for b in kernel.temporaries}
     returned = [name if len(shapes[name]) == 1 else f"{name}.reshape({tuple(shapes[name])})" for name in kernel.outputs]
     # One output is returned bare: boxing a tuple around it costs a Python call measurably.

@@ -13,6 +13,8 @@ BATCH_LENGTH = "n_batch"
 #: length a user writes, and a constant array accidentally as long as the batch still fits in memory
 #: while it is being found out (lower/batch_axis.py).
 PLACEHOLDERS = (1_048_573, 1_048_583)
+#: The longest batch a kernel made for every length takes: its count is an int32 (codegen/numba_cpu.py).
+LENGTH_MAX = 2**31 - 1
 
 
 class BatchLengthDependent(Exception):

@@ -465,6 +465,13 @@ class BoundSpecialization:
                 BatchLengthWarning,
             )
             return self._fixed().program(kind)
+        if self.n_batch > batch.LENGTH_MAX:
+            warn_once(
+                f"symjvp: batches longer than {batch.LENGTH_MAX:,} get a kernel of their own length; "
+                f"compiling the {kind} kernel of {self.batched.label} for length {self.n_batch:,}",
+                BatchLengthWarning,
+            )
+            return self._fixed().program(kind)
         if self.n_batch < program.least_batch_length:
             warn_once(
                 f"symjvp: the {kind} kernel of {self.batched.label} holds from a batch length of "
