@@ -94,17 +94,18 @@ def jacobians(client, observations, chunk_size):
     local = [a.compute() for a in inputs]
     one_process = _best(lambda: k.jacobian(tuple(local)), repeats=2)
     J = k.jacobian(tuple(inputs))
-
-    def on_cluster():
-        held = client.persist(list(J))
-        wait(held)
-        return held
-
-    held = on_cluster()
-    cluster = _best(on_cluster, repeats=2)
     sample = np.random.default_rng(2).choice(observations, 1000, replace=False)
     expected = k.jacobian(tuple(a[sample] for a in local))
-    difference = max(float(np.max(np.abs(h[sample].compute() - e))) for h, e in zip(held, expected))
+    cluster, difference = np.inf, 0.0
+    for _ in range(3):  # the first run loads the kernel on each worker; results are released between runs
+        start = time.perf_counter()
+        held = client.persist(list(J))
+        wait(held)
+        cluster = min(cluster, time.perf_counter() - start)
+        difference = max([difference] + [float(np.max(np.abs(h[sample].compute() - e))) for h, e in zip(held, expected)])
+        client.cancel(held)
+        del held
+        time.sleep(1.0)
     return one_process, cluster, difference
 
 
@@ -152,7 +153,7 @@ def main():
     chunk_sizes = [samples // d for d in (1000, 300, 100, 30, 10, 4, 2)]
     chunk_for_jacobians = observations // 20
     with LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, env={"NUMBA_NUM_THREADS": "1"}
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0", env={"NUMBA_NUM_THREADS": "1"}
     ) as cluster, Client(cluster) as client:
         gradient_result = gradient(client, samples, chunk_sizes)
         jacobian_result = jacobians(client, observations, chunk_for_jacobians)
