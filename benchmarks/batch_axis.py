@@ -4,7 +4,7 @@
 
 Each task is compiled twice, for its fixed shapes and with the batch axis as
 ``None`` (``symjvp.Spec((None, ...))``), warmed up, and timed call by call
-(best of 7 repeats of the median of 5 calls, on the same arrays).  "New
+(best of 9 repeats of the median of 5 calls, the two taking turns, on the same arrays).  "New
 length" is the first call at a batch length not seen before, in a fresh
 disk cache: the fixed-shape function traces, lowers and compiles again, the
 batched one only runs.
@@ -21,16 +21,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "examples"))
 
 
-def _time(call, repeats=7, calls=5):
-    call()
-    best = np.inf
+def _interleaved(calls, repeats=9, per_repeat=5):
+    """Best median of ``per_repeat`` calls of each function, the functions taking turns (drift hits both)."""
+    best = [np.inf] * len(calls)
+    for call in calls:
+        call()
     for _ in range(repeats):
-        times = []
-        for _ in range(calls):
-            start = time.perf_counter()
-            call()
-            times.append(time.perf_counter() - start)
-        best = min(best, float(np.median(times)))
+        for k, call in enumerate(calls):
+            times = []
+            for _ in range(per_repeat):
+                start = time.perf_counter()
+                call()
+                times.append(time.perf_counter() - start)
+            best[k] = min(best[k], float(np.median(times)))
     return best
 
 
@@ -82,8 +85,7 @@ def measure(scale):
             np.concatenate([np.ravel(a) for a in _flat(getattr(fixed, call)(*arguments))]),
             rtol=1e-12,
         )
-        t_fixed = _time(lambda: getattr(fixed, call)(*arguments))
-        t_batched = _time(lambda: getattr(batched, call)(*arguments))
+        t_fixed, t_batched = _interleaved([lambda: getattr(fixed, call)(*arguments), lambda: getattr(batched, call)(*arguments)])
         rows.append((name, _size(examples), t_fixed, t_batched))
     return rows, new_length()
 
@@ -156,7 +158,7 @@ def main():
         heading = (
             "## One kernel for every batch length\n\n"
             "`python benchmarks/batch_axis.py --docs`: each task compiled for its fixed shapes and with the batch "
-            "axis as `None`, timed per call on the same arrays (best of 7 medians of 5 calls).\n\n"
+            "axis as `None`, timed per call on the same arrays (best of 9 medians of 5 calls, taking turns).\n\n"
         )
         replace_section(BENCHMARKS_PAGE, "batch-axis", heading + text)
 

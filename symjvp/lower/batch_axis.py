@@ -5,12 +5,12 @@ batch axis is traced and lowered at a placeholder length (a large prime,
 ``PLACEHOLDERS``) and its Kernel IR is then rewritten in the symbol
 ``n_batch``: an integer ``a·P + b`` (a stride, a loop's extent, ``P - 1`` at
 a boundary) becomes ``a·n_batch + b``, a float ``p/P`` (a mean's factor)
-becomes ``p/n_batch``.  Which integers came from the placeholder is a guess,
+becomes ``p/n_batch``.  Which numbers came from the placeholder is a guess,
 so it is checked: the kernel is made at two placeholders and the two
 rewritten kernels must print the same.  Where they do not (a constant array
-as long as the batch, a ``1/(n - 1)``), the kernel depends on the length in a
-way this cannot say, and ``BatchLengthDependent`` tells the caller to
-specialize per length instead.
+as long as the batch, an integer constant near the placeholder), the kernel
+depends on the length in a way this cannot say, and ``BatchLengthDependent``
+tells the caller to specialize per length instead.
 """
 
 import dataclasses
