@@ -247,3 +247,19 @@ def test_the_cuda_target_compiles_per_batch_length():
     x = rng.standard_normal((6, 3))
     with pytest.warns(symjvp.BatchLengthWarning, match="CUDA target compiles a kernel per batch length"):
         np.testing.assert_allclose(k(x), rows(x), rtol=1e-12)
+
+
+def test_a_vmapped_function_compiled_from_examples_runs_every_number_of_points():
+    def robertson(y):
+        return np.array([-0.04 * y[0] + 1e4 * y[1] * y[2], 3e7 * y[1] ** 2, y[0] * y[2]])
+
+    k = symjvp.compile(symjvp.vmap(robertson), np.ones((50, 3)))
+    k.jacobian(np.ones((50, 3)))
+    programs = dict(compiled_module._PROGRAMS)
+    points = [rng.uniform(0.5, 1.5, (n, 3)) for n in (3, 200)]
+    jacobians = [k.jacobian(Y) for Y in points]
+    assert compiled_module._PROGRAMS == programs
+    for Y, J in zip(points, jacobians):
+        np.testing.assert_allclose(J[1], symjvp.jacobian(robertson, Y[1]), rtol=1e-14)
+    assert k.jvp_expr().shape == (50, 3), "formulas are read at the example's shapes"
+    assert k(np.ones((4, 3, 2)).sum(axis=2)).shape == (4, 3)

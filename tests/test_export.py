@@ -108,3 +108,16 @@ def test_cli_export_writes_the_module(tmp_path):
 def test_export_refuses_an_unknown_kind():
     with pytest.raises(symjvp.ArgumentError, match="export kinds"):
         symjvp.compile(lambda x: x, np.ones(2)).export("never.py", ("hessian",))
+
+
+def test_an_exported_batch_length_kernel_runs_at_every_length(tmp_path):
+    def rows(x):
+        return np.sin(x).sum(axis=1) * x[:, 0]
+
+    k = symjvp.compile(rows, symjvp.Spec((None, 3)))
+    path = k.export(tmp_path / "rows.py", ("primal", "vjp"))
+    for n in (4, 11):
+        x = np.linspace(-1, 1, 3 * n).reshape(n, 3)
+        out, g = run_exported(path, "vjp", x, np.ones(n))
+        np.testing.assert_allclose(out, rows(x), rtol=1e-14)
+        np.testing.assert_allclose(g, k.vjp(x, np.ones(n))[1], rtol=1e-14)

@@ -15,6 +15,7 @@ import re
 
 import numpy as np
 
+from ..runtime.batch import BATCH_LENGTH
 from . import fastmath, special
 from .numba_cpu import FASTMATH, comment_text
 
@@ -134,7 +135,7 @@ def module(programs, label):
 
 
 def _describe(kind, program):
-    shapes = ", ".join(f"{tuple(shape)} {np.dtype(dtype).name}" for shape, dtype in program.specs)
+    shapes = ", ".join(f"({', '.join(map(str, shape))}{',' * (len(shape) == 1)}) {np.dtype(dtype).name}" for shape, dtype in program.specs)
     what = {
         "primal": "the outputs",
         "jvp": "the outputs, then J·v for each output",
@@ -150,15 +151,18 @@ def _public_function(kind, program, names):
     dtypes = [np.dtype(a[1]).name for a in layout["arguments"][:n_inputs]]
     prefix = f"_{kind.upper()}"
     lines = [f"{prefix}_CONSTANTS = ({''.join(_literal(c) + ', ' for c in program.constants)})"]
-    buffers = [(int(t[0]), np.dtype(t[1]).name, bool(t[2])) for t in layout["temporaries"] if t[3]]
-    lines.append(f"{prefix}_BUFFERS = {tuple(buffers)!r}")
-    lines.append(f"{prefix}_SPECS = {tuple((tuple(s), np.dtype(d).name) for s, d in program.specs)!r}")
     lines.append(f"{prefix}_PRESENT, {prefix}_COPIES = {tuple(program.present)!r}, {tuple(program.copies)!r}")
     lines += ["", "", f"def {kind}({', '.join(names)}):", f'    """{_describe(kind, program)}."""']
+    if program.batch_length:
+        # Sizes and shapes are expressions in the batch length, which the call's input gives.
+        position, axis = program.batch_length
+        lines.append(f"    {BATCH_LENGTH} = np.shape({names[position]})[{axis}]")
+    buffers = [f"np.{'zeros' if t[2] else 'empty'}({t[0]}, np.{np.dtype(t[1]).name})" for t in layout["temporaries"] if t[3]]
+    specs = ", ".join(f"(({''.join(f'{n}, ' for n in shape)}), np.{np.dtype(d).name})" for shape, d in program.specs)
     converted = ", ".join(f"np.ascontiguousarray({n}, dtype=np.{d})" for n, d in zip(names, dtypes))
-    lines.append(f"    sj_buffers = [(np.zeros if zeroed else np.empty)(size, dtype) for size, dtype, zeroed in {prefix}_BUFFERS]")
+    lines.append(f"    sj_buffers = [{', '.join(buffers)}]")
     call = f"{program.name}({converted}{', ' if converted else ''}*{prefix}_CONSTANTS, *sj_buffers)"
     lines.append(f"    sj_computed = {call}" if any(program.present) else "    sj_computed = ()")
-    lines.append(f"    return sj_results(sj_computed, {prefix}_SPECS, {prefix}_PRESENT, {prefix}_COPIES)")
+    lines.append(f"    return sj_results(sj_computed, ({specs}{',' if len(program.specs) == 1 else ''}), {prefix}_PRESENT, {prefix}_COPIES)")
     lines.append("")
     return lines

@@ -32,6 +32,10 @@ class VMapped:
         self.__name__ = f"vmap({getattr(func, '__name__', 'function')})"
         self.__wrapped__ = func
 
+    def batch_axes(self, ndims):
+        """The mapped axis of each argument (None: not mapped): compiled, one kernel runs for every number of points."""
+        return tuple(None if a is None else a % n for a, n in zip(_axes(self.in_axes, len(ndims)), ndims))
+
     def fingerprint_parts(self):
         """What identifies this function for the caches (see runtime/fingerprint.py)."""
         return ("vmap", self.func, self.in_axes, self.out_axes)

@@ -311,11 +311,10 @@ class Specialization:
             program.module_source, program.disk = source.encode(), self.disk
         return program
 
-    def portable(self, kinds):
-        """This specialization as plain data, with the kernels of ``kinds`` as source (see Compiled.__getstate__)."""
+    def portable(self):
+        """This specialization as plain data, with the kernels built so far as source (see Compiled.__getstate__)."""
         programs = {}
-        for kind in kinds:
-            program = self.program(kind)
+        for kind, program in self._programs.items():
             programs[kind] = (self._program_key(kind), dict(program.metadata(), source=program.source), program.constants)
         return {
             "wrt": self.wrt,
@@ -527,6 +526,8 @@ class Compiled:
         self._specializations = {}
         #: Fixed-shape specializations for the kinds a batched one cannot make for every length.
         self._per_length = {}
+        #: Batched specializations made for dask inputs cut along an axis (runtime/dask_arrays.py).
+        self._for_dask = {}
         #: kind -> the thin path for repeated calls with one array (see _remember).
         self._thin = {}
         self._fingerprint = _fingerprint if _fingerprint is not None else fingerprint(func)
@@ -541,6 +542,15 @@ class Compiled:
                 array = validate.to_array(example, what)
                 validate.check_dtype(array, what, k in self.wrt)
                 specs.append((array.shape, validate.kernel_dtype(array.dtype)))
+        #: Whether the caller declared a batch axis (a None in a Spec): other shapes are then a ShapeError.
+        self._declared_batch = any(d is None for shape, _ in specs for d in shape)
+        #: The example shapes, where formulas are read when the compiled signature has a batch axis.
+        self._examples = None if self._declared_batch else tuple(specs)
+        mapped = getattr(func, "batch_axes", None)
+        if mapped is not None and target == "cpu" and not self._declared_batch and all(len(s) for s, _ in specs):
+            # A vmapped function's point axis: one kernel for every number of points.
+            axes = mapped([len(s) for s, _ in specs])
+            specs = [(tuple(None if d == a else n for d, n in enumerate(s)), t) for (s, t), a in zip(specs, axes)]
         self._specialize(tuple(specs))
 
     # ------------------------------------------------------------ pickling
@@ -551,20 +561,16 @@ class Compiled:
         A process that unpickles it (a Dask worker) finds each kernel in its own
         disk cache, or compiles the source once, and runs the kinds built here.
         """
-        return self._portable(None)
-
-    def _portable(self, kinds):
-        """The pickled state, with the kernels of ``kinds`` built first (None: those already built)."""
         specializations = {
-            signature: spec.portable(spec._programs if kinds is None else kinds)
-            for signature, spec in self._specializations.items()
+            signature: spec.portable() for signature, spec in {**self._specializations, **self._for_dask}.items()
         }
         names = ("n_inputs", "wrt", "_wrt_single", "names", "__name__", "target")
         return {"fields": {name: getattr(self, name) for name in names}, "specializations": specializations}
 
     def __setstate__(self, state):
         self.__dict__.update(state["fields"])
-        self.func, self._fingerprint, self._per_length, self._thin = None, None, {}, {}
+        self.func, self._fingerprint, self._per_length, self._for_dask, self._thin = None, None, {}, {}, {}
+        self._declared_batch, self._examples = True, None
         self._disk = _disk_cache()
         self._specializations = {
             signature: Specialization.from_portable(spec, self._disk) for signature, spec in state["specializations"].items()
@@ -673,7 +679,7 @@ class Compiled:
         spec = self._specializations.get(signature) or self._batched(signature)
         if spec is None:
             declared = [s for s, spec in self._specializations.items() if spec.placeholder is not None]
-            if declared:
+            if declared and self._declared_batch:
                 raise ShapeError(
                     f"{self.__name__} was compiled for {self._describe_signature(declared[0])} (None: any length, the "
                     f"same for every None); got {self._describe_signature(signature)}"
@@ -964,6 +970,8 @@ class Compiled:
     def _readable(self, what):
         """The specialization whose formulas inspection reads: one of fixed shapes (a batch axis has no formula of finite size)."""
         spec = self._default
+        if spec.placeholder is not None and self._examples is not None:
+            return self._specialize(self._examples, self._per_length)
         if spec.placeholder is not None:
             raise ArgumentError(
                 f"{what} reads the formulas of fixed shapes, and {self.__name__} was compiled with a batch axis "

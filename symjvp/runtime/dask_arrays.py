@@ -38,19 +38,40 @@ def _block(compiled, kind, n_inputs, *arrays):
     return tuple(spec.program(kind)(_contiguous(inputs + arrays[n_inputs:])))
 
 
-def _declared(compiled, shapes, dtypes):
-    """(batched specialization, batch length) whose declared shapes these inputs have."""
-    signature = tuple((tuple(s), np.dtype(d)) for s, d in zip(shapes, dtypes))
-    for declared, spec in compiled._specializations.items():
+def _declared(compiled, values, dtypes):
+    """(declared signature, batched specialization, batch length) for these inputs.
+
+    A function compiled with a batch axis uses it; otherwise the axis the dask
+    inputs are cut along is the batch axis, and a batched specialization is made
+    for it (kept apart, so that NumPy calls keep their fixed shapes).
+    """
+    signature = tuple((tuple(np.shape(x)), np.dtype(d)) for x, d in zip(values, dtypes))
+    for declared, spec in list(compiled._specializations.items()) + list(compiled._for_dask.items()):
         if spec.placeholder is not None:
             n_batch = batch.length_in(declared, signature)
             if n_batch is not None:
                 return declared, spec, n_batch
-    given = compiled._describe_signature(signature)
-    raise ArgumentError(
-        f"dask arrays run chunk by chunk on a kernel made for every batch length, and {compiled.__name__} has none "
-        f"for {given}: compile it with the batch axis as None, e.g. symjvp.compile(f, symjvp.Spec((None, 3)))"
-    )
+    declared = _chunked_axes(values, signature)
+    if declared is None or compiled.func is None:
+        raise ArgumentError(
+            f"dask arrays run chunk by chunk on a kernel made for every batch length: cut the inputs of "
+            f"{compiled.__name__} ({compiled._describe_signature(signature)}) along one batch axis of the same length, "
+            "or compile with the batch axis as None, e.g. symjvp.compile(f, symjvp.Spec((None, 3)))"
+        )
+    spec = compiled._specialize(declared, compiled._for_dask)
+    return declared, spec, batch.length_in(declared, signature)
+
+
+def _chunked_axes(values, signature):
+    """The signature with the axis each dask input is cut along as None; None unless there is one such length."""
+    declared, lengths = [], set()
+    for x, (shape, dtype) in zip(values, signature):
+        cut = [d for d, c in enumerate(getattr(x, "chunks", ())) if len(c) > 1] if is_dask(x) else []
+        if len(cut) > 1:
+            return None
+        lengths.update(shape[d] for d in cut)
+        declared.append((tuple(None if d in cut else n for d, n in enumerate(shape)), dtype))
+    return tuple(declared) if len(lengths) == 1 else None
 
 
 def _as_dask(x, axis, chunks):
@@ -73,7 +94,7 @@ def run(compiled, kind, inputs, vectors=None, strict=False, single=None):
     if len(values) != compiled.n_inputs:
         raise ArgumentError(f"{compiled.__name__} was compiled for {compiled.n_inputs} input(s); got {len(values)}")
     dtypes = [validate.kernel_dtype(np.dtype(x.dtype)) if hasattr(x, "dtype") else np.float64 for x in values]
-    declared, spec, n_batch = _declared(compiled, [np.shape(x) for x in values], dtypes)
+    declared, spec, n_batch = _declared(compiled, values, dtypes)
     if spec.per_length_reason is not None or not spec.rows_independent:
         why = spec.per_length_reason or "it sums, shifts, slices or reshapes across the batch axis"
         raise ArgumentError(f"{spec.label} cannot run chunk by chunk: {why}; compute it on one machine (NumPy inputs)")
