@@ -34,7 +34,7 @@ class VMapped:
 
     def batch_axes(self, ndims):
         """The mapped axis of each argument (None: not mapped): compiled, one kernel runs for every number of points."""
-        return tuple(None if a is None else a % n for a, n in zip(_axes(self.in_axes, len(ndims)), ndims))
+        return tuple(None if a is None or not n else a % n for a, n in zip(_axes(self.in_axes, len(ndims)), ndims))
 
     def fingerprint_parts(self):
         """What identifies this function for the caches (see runtime/fingerprint.py)."""

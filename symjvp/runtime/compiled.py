@@ -547,7 +547,7 @@ class Compiled:
         #: The example shapes, where formulas are read when the compiled signature has a batch axis.
         self._examples = None if self._declared_batch else tuple(specs)
         mapped = getattr(func, "batch_axes", None)
-        if mapped is not None and target == "cpu" and not self._declared_batch and all(len(s) for s, _ in specs):
+        if mapped is not None and target == "cpu" and not self._declared_batch:
             # A vmapped function's point axis: one kernel for every number of points.
             axes = mapped([len(s) for s, _ in specs])
             specs = [(tuple(None if d == a else n for d, n in enumerate(s)), t) for (s, t), a in zip(specs, axes)]
@@ -984,6 +984,8 @@ class Compiled:
         try:
             return self._default.program(kind)
         except batch.BatchLengthDependent as why:
+            if self._examples is not None:
+                return self._specialize(self._examples, self._per_length).program(kind)
             raise ArgumentError(
                 f"the {kind} kernel of {self.__name__} is made per batch length ({why}); "
                 "compile with a fixed length to read or export it"
