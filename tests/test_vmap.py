@@ -94,3 +94,14 @@ def test_per_point_jacobian_stores_each_element_once_into_an_uninitialized_buffe
     core = source.split("\ndef jacobian_kernel(")[0]
     assert "np.zeros" not in source and "table" not in core and " if " not in core
     np.testing.assert_allclose(J[2], symjvp.jacobian(mass_action, Y[2]), rtol=1e-12, atol=1e-15)
+
+
+def test_jacobian_expr_of_a_vmapped_function_is_the_block_diagonal_matrix():
+    k = symjvp.compile(symjvp.vmap(robertson), np.ones((4, 3)))
+    J = k.jacobian_expr()
+    assert J.shape == (12, 12)
+    assert J[3:6, 0:3].is_zero_matrix and J[0:3, 3:6].is_zero_matrix
+    point = np.array([0.5, 0.25, 2.0])
+    values = dict(zip(k.symbols["y"][1], point))
+    block = np.array(J[3:6, 3:6].subs(values), dtype=float)
+    np.testing.assert_allclose(block, symjvp.jacobian(robertson, point), rtol=1e-14)

@@ -1004,9 +1004,13 @@ class Compiled:
         """
         from ..symbolic import expressions
 
+        from ..derivatives import jacobian_graph
+
         spec = self._readable("jacobian_expr")
         out_sizes, in_sizes = self._sizes(spec)
-        return expressions.matrix_expr(spec.graph_for("jacobian"), out_sizes, in_sizes, limit, "jacobian_expr")
+        # A vmapped function's kernel computes one Jacobian per point; the matrix is the whole (block-diagonal) one.
+        graph = spec.graph_for("jacobian") if spec._jacobian_graph is None else jacobian_graph(spec.graph, self.wrt)
+        return expressions.matrix_expr(graph, out_sizes, in_sizes, limit, "jacobian_expr")
 
     def jvp_expr(self, limit=None):
         """J·v as SymPy expressions shaped like the output, in the tangent symbols ``v_<input>``."""
