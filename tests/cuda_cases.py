@@ -21,6 +21,10 @@ def _lorenz96(u):
     return (np.roll(u, -1) - np.roll(u, 2)) * np.roll(u, 1) - u + 8.0
 
 
+def _sample_logistic(x, w):
+    return 1 / (1 + np.exp(-(x @ w)))
+
+
 def _special(x):
     from scipy.special import gammaln
 
@@ -47,6 +51,14 @@ def reference_cases():
         "seed_double_row_sum": (double_row_sum, (rng.random((70, 2)),), None, KINDS),
         "lorenz96": (_lorenz96, (rng.random(300),), None, KINDS),
         "seed_003_logistic": (logistic_layer, (rng.standard_normal((3000, 2)), rng.standard_normal(2)), 1, ("jvp", "vjp")),
+        # vmapped over the samples: one kernel for every number of samples, its gradient a split reduction
+        # whose chunk count the launcher takes from the call's length.
+        "seed_003_vmapped_samples": (
+            symjvp.vmap(_sample_logistic, in_axes=(0, None)),
+            (rng.standard_normal((3000, 2)), rng.standard_normal(2)),
+            1,
+            ("jvp", "vjp"),
+        ),
         "bundle_adjustment_per_point": (symjvp.vmap(reprojection), (cams, Xs, w, feat), (0, 1), ("jacobian",)),
         "mass_action_per_point": (symjvp.vmap(mass_action), (rng.uniform(0.1, 1, (50, 20)),), None, ("jacobian",)),
         # digamma and trigamma (gammaln's derivatives) are device functions of symjvp's own.

@@ -241,12 +241,15 @@ def test_the_disk_cache_holds_one_entry_for_every_length(tmp_path):
     assert sorted(p.name for p in cache.glob("*/*")) == entries
 
 
-def test_the_cuda_target_compiles_per_batch_length():
+def test_the_cuda_target_runs_one_kernel_for_every_batch_length():
     pytest.importorskip("numba.cuda")
-    k = symjvp.compile(rows, Spec((None, 3)), target="cuda")
-    x = rng.standard_normal((6, 3))
-    with pytest.warns(symjvp.BatchLengthWarning, match="CUDA target compiles a kernel per batch length"):
-        np.testing.assert_allclose(k(x), rows(x), rtol=1e-12)
+    k = symjvp.compile(layer, Spec((None, 2)), Spec((2,)), wrt=1, target="cuda")
+    cpu = symjvp.compile(layer, Spec((None, 2)), Spec((2,)), wrt=1)
+    for n in (5, 2000):
+        X, w, u = rng.standard_normal((n, 2)), rng.standard_normal(2), rng.standard_normal(n)
+        np.testing.assert_allclose(k.vjp((X, w), u)[1], cpu.vjp((X, w), u)[1], rtol=1e-12)
+    assert len(k._default._programs) == 1 and not k._per_length
+    assert "sj_chunks = max(1, min((n_batch) // 1024" in k.source("vjp", complete=False)
 
 
 def test_a_vmapped_function_compiled_from_examples_runs_every_number_of_points():

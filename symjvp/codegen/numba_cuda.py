@@ -24,6 +24,7 @@ import sympy as sp
 
 from .. import tuning
 from ..lower.kernel_ir import loop_bounds, loop_trips
+from ..runtime.batch import BATCH_LENGTH
 from .numba_cpu import comment_text
 from .printer import NumbaPrinter
 
@@ -72,16 +73,39 @@ def _update(kind, acc, value):
     return [f"if {value} {better} {acc} or {value} != {value}:", f"    {acc} = {value}"]
 
 
+def _trips(loops):
+    """The iterations of ``loops``: an int, or an expression in the batch length (lower/batch_axis.py)."""
+    trips = sp.Mul(*[sp.sympify(loop_trips(n)) for _, n in loops])
+    return int(trips) if trips.is_Integer else trips
+
+
+def _estimate(trips):
+    """A count to choose a launch style by: a batch length counts as a long batch (the placeholder's)."""
+    from ..lower.batch_axis import BATCH
+    from ..runtime.batch import PLACEHOLDERS
+
+    return int(sp.sympify(trips).subs(BATCH, PLACEHOLDERS[0]))
+
+
+def _times(*factors):
+    """The product as source: a number when every factor is one, else the factors multiplied in the kernel."""
+    number = int(np.prod([f for f in factors if isinstance(f, int)], dtype=np.int64))
+    others = [f"({f})" for f in factors if not isinstance(f, int)]
+    return " * ".join(([str(number)] if number != 1 or not others else []) + others)
+
+
 def launch_style(nest):
     """(style, chunks) for ``nest`` on a GPU, from its trip counts alone (so the source does not depend on the device).
 
     Styles: "elementwise", "thread_reduce" (a thread per output), "block_reduce" (a block per
     output), "split_reduce" (``chunks`` blocks per output, then a block per output combines them).
+    A kernel made for every batch length chooses as for a long batch; blocks of a split
+    reduction with nothing to add for a shorter one contribute the reduction's identity.
     """
-    outer = int(np.prod([loop_trips(n) for _, n in nest.outer], dtype=np.int64))
+    outer = _estimate(_trips(nest.outer))
     if not nest.inner:
         return "elementwise", 1
-    inner = int(np.prod([loop_trips(n) for _, n in nest.inner], dtype=np.int64))
+    inner = _estimate(_trips(nest.inner))
     if inner < tuning.CUDA_BLOCK_REDUCTION_MIN_TERMS or outer == 0:
         return "thread_reduce", 1
     per_block = tuning.CUDA_REDUCTION_THREADS * tuning.CUDA_TERMS_PER_THREAD
@@ -96,8 +120,11 @@ class _NestWriter:
         self.nest, self.schedule, self.out = nest, schedule, out
         self.parameters = parameters
         self.style, self.chunks = launch_style(nest)
-        self.outer_trips = int(np.prod([loop_trips(n) for _, n in nest.outer], dtype=np.int64))
-        self.inner_trips = int(np.prod([loop_trips(n) for _, n in nest.inner], dtype=np.int64))
+        self.outer_trips, self.inner_trips = _trips(nest.outer), _trips(nest.inner)
+        #: A split reduction over a batch-length range takes its chunk count from the launcher, which
+        #: splits only as far as the call's length needs (``chunks`` is the most it splits into).
+        self.runtime_chunks = self.style == "split_reduce" and not isinstance(self.inner_trips, int)
+        self.chunk_count = "sj_chunks" if self.runtime_chunks else self.chunks
         self.name = kernel_name
 
     def line(self, pad, text):
@@ -153,7 +180,7 @@ class _NestWriter:
     def after_inner(self, pad):
         for symbol, expr in self.schedule.assignments:
             self.line(pad, f"{symbol} = {print_expression(expr)}")
-        self.stores(pad, self.schedule.stores, atomic=self.outer_trips > 1)
+        self.stores(pad, self.schedule.stores, atomic=_estimate(self.outer_trips) > 1)
 
     def block_tree(self, pad, kind, acc):
         """Reduce ``acc`` over the block, back into ``acc`` (every thread of the block takes part)."""
@@ -177,12 +204,13 @@ class _NestWriter:
             self.line(0, f"# {comment_text(nest.comment)}")
         self.line(0, "@cuda.jit(**JIT)")
         if self.style == "split_reduce":
-            self.line(0, f"def {self.name}_partial({signature}, sj_partials):")
+            split = "sj_partials, sj_chunks" if self.runtime_chunks else "sj_partials"
+            self.line(0, f"def {self.name}_partial({signature}, {split}):")
             self.write_split_partial()
             self.out.append("")
             self.out.append("")
             self.line(0, "@cuda.jit(**JIT)")
-            self.line(0, f"def {self.name}({signature}, sj_partials):")
+            self.line(0, f"def {self.name}({signature}, {split}):")
             self.write_split_combine()
         else:
             self.line(0, f"def {self.name}({signature}):")
@@ -246,27 +274,27 @@ class _NestWriter:
 
     def write_split_partial(self):
         """Block b reduces chunk ``b % chunks`` of output ``b // chunks`` into ``sj_partials``."""
-        chunks, threads = self.chunks, tuning.CUDA_REDUCTION_THREADS
+        chunks, threads = self.chunk_count, tuning.CUDA_REDUCTION_THREADS
         self.shared_prelude()
         self.line(1, "sj_block = cuda.blockIdx.x")
         self.line(1, f"sj_output = sj_block // {chunks}")
         self.decode(1, "sj_output", self.nest.outer)
         self.levels(1)
-        self.reduce_over_block(1, f"(sj_block % {chunks}) * {threads} + sj_thread", chunks * threads)
+        self.reduce_over_block(1, f"(sj_block % {chunks}) * {threads} + sj_thread", _times(chunks, threads))
         self.line(1, "if sj_thread == 0:")
         for k, (acc, _) in enumerate(self.nest.accumulators):
-            self.line(2, f"sj_partials[{k * self.outer_trips * chunks} + sj_block] = {acc}")
+            self.line(2, f"sj_partials[{_times(k, self.outer_trips, chunks)} + sj_block] = {acc}")
 
     def write_split_combine(self):
         """One block per output combines its chunks' partial results, then stores as the serial nest would."""
-        chunks, threads = self.chunks, tuning.CUDA_REDUCTION_THREADS
+        chunks, threads = self.chunk_count, tuning.CUDA_REDUCTION_THREADS
 
         def combine():
             for k, (acc, kind) in enumerate(self.nest.accumulators):
                 self.line(2, f"{acc} = {_INIT[kind]}")
                 self.line(2, "sj_chunk = sj_thread")
                 self.line(2, f"while sj_chunk < {chunks}:")
-                value = f"sj_partials[{k * self.outer_trips * chunks} + sj_output * {chunks} + sj_chunk]"
+                value = f"sj_partials[{_times(k, self.outer_trips, chunks)} + sj_output * {chunks} + sj_chunk]"
                 self.line(3, f"sj_value = {value}")
                 for text in _update(kind, acc, "sj_value"):
                     self.line(3, text)
@@ -286,11 +314,17 @@ class _NestWriter:
         threads = tuning.CUDA_REDUCTION_THREADS
         if self.style == "block_reduce":
             return [f"{self.name}[blocks({self.outer_trips}, {threads}), {threads}, stream]({args})"]
-        partials = len(self.nest.accumulators) * self.outer_trips * self.chunks
-        return [
+        chunks, split = self.chunk_count, "sj_partials"
+        lines = []
+        if self.runtime_chunks:
+            per_block = tuning.CUDA_REDUCTION_THREADS * tuning.CUDA_TERMS_PER_THREAD
+            lines.append(f"sj_chunks = max(1, min(({self.inner_trips}) // {per_block}, {self.chunks}))")
+            split = "sj_partials, sj_chunks"
+        partials = _times(len(self.nest.accumulators), self.outer_trips, chunks)
+        return lines + [
             f"sj_partials = cuda.device_array({partials}, np.float64, stream=stream)",
-            f"{self.name}_partial[{self.outer_trips * self.chunks}, {threads}, stream]({args}, sj_partials)",
-            f"{self.name}[blocks({self.outer_trips}, {threads}), {threads}, stream]({args}, sj_partials)",
+            f"{self.name}_partial[{_times(self.outer_trips, chunks)}, {threads}, stream]({args}, {split})",
+            f"{self.name}[blocks({self.outer_trips}, {threads}), {threads}, stream]({args}, {split})",
         ]
 
 
@@ -304,6 +338,8 @@ def kernel_source(kernel, nest_schedules):
     """
     out = [f"# {comment_text(line)}" for line in kernel.header.splitlines()]
     parameters = [b.name for b in kernel.arguments + kernel.temporaries]
+    if kernel.batch_length:
+        parameters.append(BATCH_LENGTH)  # the kernels' loops run to it; the launcher sizes the grid by it
     writers = []
     for k, (nest, schedule) in enumerate(zip(kernel.nests, nest_schedules)):
         writer = _NestWriter(nest, schedule, f"{kernel.name}_nest{k}", parameters, out)
@@ -329,11 +365,11 @@ def module_header(source):
 
 
 def parameter_types(layout):
-    """Numba types of the kernel's parameters (flat C-contiguous arrays), for compiling ahead of a call."""
-    from numba import from_dtype
+    """Numba types of the kernel's parameters (flat C-contiguous arrays, then a batch length), for compiling ahead of a call."""
+    from numba import from_dtype, int64
 
     dtypes = [a[1] for a in layout["arguments"]] + [t[1] for t in layout["temporaries"]]
-    return [from_dtype(np.dtype(d))[::1] for d in dtypes]
+    return [from_dtype(np.dtype(d))[::1] for d in dtypes] + ([int64] if layout.get("batch_length") else [])
 
 
 def nest_kernels(namespace, kernel_name):

@@ -547,7 +547,7 @@ class Compiled:
         #: The example shapes, where formulas are read when the compiled signature has a batch axis.
         self._examples = None if self._declared_batch else tuple(specs)
         mapped = getattr(func, "batch_axes", None)
-        if mapped is not None and target == "cpu" and not self._declared_batch:
+        if mapped is not None and not self._declared_batch:
             # A vmapped function's point axis: one kernel for every number of points.
             axes = mapped([len(s) for s, _ in specs])
             specs = [(tuple(None if d == a else n for d, n in enumerate(s)), t) for (s, t), a in zip(specs, axes)]

@@ -9,7 +9,7 @@ import types
 import numpy as np
 
 from ..errors import CudaUnavailableError
-from . import device, progress
+from . import batch, device, progress
 from .validate import is_device_array
 from .program import KernelProgram, output_structure
 
@@ -27,18 +27,21 @@ class CudaProgram(KernelProgram):
 
     @classmethod
     def from_graph(cls, graph, name, header, placeholder=None):
-        if placeholder is not None:
-            from .batch import BatchLengthDependent
-
-            raise BatchLengthDependent("the CUDA target compiles a kernel per batch length")
+        """Lowered and printed; with ``placeholder``, the graph's batch length, made for every batch length."""
         from ..codegen import native
         from ..codegen.hoisting import schedules
         from ..codegen.numba_cuda import kernel_source
+        from ..lower.batch_axis import generalize, least_batch_length
         from ..lower.lowering import lower
 
         ir, constants = lower(graph, name, header)
+        least = 0
+        if placeholder is not None:
+            generalize(ir, placeholder)
+            least = least_batch_length(graph, ir, placeholder)
         source = kernel_source(ir, schedules(ir, views=False))
-        return cls(name, source, False, *output_structure(graph), constants, native.layout(ir))
+        layout = dict(native.layout(ir), least_batch_length=least)
+        return cls(name, source, False, *output_structure(graph, placeholder), constants, layout)
 
     def module_text(self):
         from ..codegen.numba_cuda import module_header
@@ -79,7 +82,7 @@ class CudaProgram(KernelProgram):
         """The PTX of every kernel for compute capability ``cc``: one module each, concatenated in launch order."""
         from ..codegen.numba_cuda import parameter_types
 
-        from numba import float64
+        from numba import float64, int64
 
         cuda = device.importable_cuda()
         if device.simulated():
@@ -90,7 +93,8 @@ class CudaProgram(KernelProgram):
         types = parameter_types(self.layout)
         modules = []
         for name, kernel in self.kernels():
-            signature = types + ([float64[::1]] if _takes_partials(kernel) else [])
+            arguments = kernel.py_func.__code__.co_varnames[: kernel.py_func.__code__.co_argcount]
+            signature = types + [float64[::1]] * ("sj_partials" in arguments) + [int64] * ("sj_chunks" in arguments)
             with progress.stage(f"compiling {name} of the {self} to PTX"), _device_functions_for(cc):
                 text, _ = cuda.compile_ptx(kernel.py_func, tuple(signature), cc=tuple(cc))
             modules.append(f"{PTX_MODULE_MARKER}{name}\n{text}")
@@ -111,7 +115,7 @@ class CudaProgram(KernelProgram):
             self._constants_on_device = [device.to_device(c.reshape(-1), stream) for c in self.constants]
         return self._constants_on_device
 
-    def _buffers(self, stream):
+    def _buffers(self, stream, n_batch):
         """Device buffers for one call: new ones for what it returns, the scratch of a finished call for the rest.
 
         Device allocation synchronises and costs more than a small kernel; a
@@ -124,22 +128,25 @@ class CudaProgram(KernelProgram):
             scratch = {}
         buffers = []
         for k, (size, dtype, zeroed, *_) in enumerate(self.layout["temporaries"]):
+            size = batch.resolve(size, n_batch)
             reused = scratch.get(k)
-            if reused is None:
-                buffers.append(device.device_buffer(int(size), np.dtype(dtype), zeroed, stream))
+            if reused is None or reused.size != size:
+                buffers.append(device.device_buffer(size, np.dtype(dtype), zeroed, stream))
             else:
                 buffers.append(device.cleared(reused, stream) if zeroed else reused)
         kept = {k: b for k, b in enumerate(buffers) if k not in returned}
         return buffers, kept
 
-    def launch(self, flat_inputs, stream):
+    def launch(self, flat_inputs, stream, n_batch=None):
         """Run every kernel on flat device arrays; returns the computed outputs (flat device arrays)."""
         module = self._module()
-        buffers, kept = self._buffers(stream)
+        buffers, kept = self._buffers(stream, n_batch)
         first = not self._launched
+        length = [n_batch] if self.batch_length else []
         try:
             with progress.stage(f"compiling the {self} for the GPU") if first else contextlib.nullcontext():
-                module[self.name](*flat_inputs, *self._device_constants(stream), *buffers, stream, device.grid, device.blocks)
+                arrays = [*flat_inputs, *self._device_constants(stream), *buffers]
+                module[self.name](*arrays, *length, stream, device.grid, device.blocks)
         finally:
             if kept:
                 self._device_scratch.append(kept)
@@ -159,9 +166,11 @@ class CudaProgram(KernelProgram):
                 flat.append(device.as_device_array(x, "input").reshape(math.prod(x.shape)))
             else:
                 flat.append(device.to_device(np.asarray(x).reshape(-1), stream))
-        computed = iter(self.launch(flat, stream) if any(self.present) else ())
+        n_batch = batch.batch_length_of(inputs, self.batch_length) if self.batch_length else None
+        computed = iter(self.launch(flat, stream, n_batch) if any(self.present) else ())
         results = []
         for (shape, dtype), present, copy in zip(self.specs, self.present, self.copies):
+            shape = batch.resolve_shape(shape, n_batch)
             if template is None:  # each host result is a fresh copy: a repeated output needs no other
                 results.append(next(computed).copy_to_host(stream=stream).reshape(shape) if present else np.zeros(shape, dtype))
                 continue
@@ -199,6 +208,3 @@ def _device_functions_for(cc):
     finally:
         dispatcher.get_current_device = asked
 
-
-def _takes_partials(kernel):
-    return "sj_partials" in kernel.py_func.__code__.co_varnames[: kernel.py_func.__code__.co_argcount]
