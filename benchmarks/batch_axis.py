@@ -77,17 +77,24 @@ def measure(scale):
 
     rows = []
     for name, f, examples, specs, wrt, kind, arguments in tasks(scale):
-        fixed = symjvp.compile(f, *examples, wrt=wrt)
+        fixed = _fixed_shapes(symjvp.compile(f, *examples, wrt=wrt), examples)
         batched = symjvp.compile(f, *specs, wrt=wrt)
-        call = {"jvp": "jvp", "vjp": "vjp", "jacobian": "jacobian"}[kind]
         np.testing.assert_allclose(
-            np.concatenate([np.ravel(a) for a in _flat(getattr(batched, call)(*arguments))]),
-            np.concatenate([np.ravel(a) for a in _flat(getattr(fixed, call)(*arguments))]),
+            np.concatenate([np.ravel(a) for a in _flat(getattr(batched, kind)(*arguments))]),
+            np.concatenate([np.ravel(a) for a in _flat(getattr(fixed, kind)(*arguments))]),
             rtol=1e-12,
         )
-        t_fixed, t_batched = _interleaved([lambda: getattr(fixed, call)(*arguments), lambda: getattr(batched, call)(*arguments)])
+        t_fixed, t_batched = _interleaved([lambda: getattr(fixed, kind)(*arguments), lambda: getattr(batched, kind)(*arguments)])
         rows.append((name, _size(examples), t_fixed, t_batched))
     return rows, new_length()
+
+
+def _fixed_shapes(k, examples):
+    """``k`` held to the examples' shapes: a vmapped function compiled from examples is batched
+    along its points too, so its fixed-shape kernels come from the examples' specialization."""
+    if k._examples is not None and k._default.placeholder is not None:
+        k._specializations = {k._examples: k._specialize(k._examples, k._per_length)}
+    return k
 
 
 def _flat(result):
