@@ -105,10 +105,10 @@ def run(compiled, kind, inputs, vectors=None, strict=False, single=None):
         )
     program = spec.program(kind)  # lowered here, once: the workers get its source
     axes = [shape.index(None) if None in shape else None for shape, _ in declared]
-    first = next((x for x, a in zip(values, axes) if is_dask(x) and a is not None), None)
-    if first is None:
+    cut = next(((x, a) for x, a in zip(values, axes) if is_dask(x) and a is not None), None)
+    if cut is None:
         raise ArgumentError("dask inputs must be chunked along the batch axis (a None length of the Spec)")
-    chunks = first.chunks[axes[values.index(first)]]
+    chunks = cut[0].chunks[cut[1]]
     arrays = [_as_dask(x, a, chunks).astype(d) for x, a, d in zip(values, axes, dtypes)]
 
     out_axes = [batch_axis(shape) for shape, _ in spec.out_specs]
