@@ -12,6 +12,7 @@ from typing import Callable, Optional, Tuple, Union
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .runtime import dask_arrays
 from .runtime.compiled import Compiled, Spec
 from .runtime.fingerprint import fingerprint
 from .runtime.validate import as_tuple, check_arity, is_device_array, parameter_names, prepare_inputs
@@ -47,8 +48,12 @@ def _compiled(func, values, given=None):
             _cache.move_to_end(key)
             return found
     check_arity(func, len(values), given)
-    arrays = prepare_inputs(values, parameter_names(func, len(values)), range(len(values)))
-    compiled = Compiled(func, *arrays, target=target, _fingerprint=key[0] if key is not None else None)
+    if dask_arrays.involves_dask(tuple(values)):
+        # Compiled from the dask arrays' shapes, never their values (computing them is the tasks' job).
+        examples = [Spec(v.shape, v.dtype) if dask_arrays.is_dask(v) else v for v in values]
+    else:
+        examples = prepare_inputs(values, parameter_names(func, len(values)), range(len(values)))
+    compiled = Compiled(func, *examples, target=target, _fingerprint=key[0] if key is not None else None)
     if key is not None:
         _cache[key] = compiled
         if len(_cache) > CACHE_SIZE:
@@ -66,6 +71,8 @@ def jvp(
 ) -> Tuple[Results, Results]:
     """(func(*inputs), J·v): ``v`` shaped like ``inputs``, the result like the output."""
     values, single = as_tuple(inputs)
+    if dask_arrays.involves_dask(tuple(values), v):
+        return dask_arrays.run(_compiled(func, values, inputs), "jvp", values, v, strict, single)
     return _compiled(func, values, inputs)._jvp(values, v, strict, single)
 
 
@@ -74,12 +81,16 @@ def vjp(
 ) -> Tuple[Results, Results]:
     """(func(*inputs), vᵀ·J): ``v`` shaped like the output, the result like ``inputs``."""
     values, single = as_tuple(inputs)
+    if dask_arrays.involves_dask(tuple(values), v):
+        return dask_arrays.run(_compiled(func, values, inputs), "vjp", values, v, strict, single)
     return _compiled(func, values, inputs)._vjp(values, v, strict, single)
 
 
 def jacobian(func: Callable, inputs: Arrays, *, strict: bool = False) -> Results:
     """J with shape ``out.shape + in.shape`` (tuples over outputs, then over inputs)."""
     values, single = as_tuple(inputs)
+    if dask_arrays.involves_dask(tuple(values)):
+        return dask_arrays.run(_compiled(func, values, inputs), "jacobian", values, strict=strict, single=single)
     return _compiled(func, values, inputs)._jacobian(values, strict, single)
 
 

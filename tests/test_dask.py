@@ -176,3 +176,23 @@ def test_a_tangent_of_the_wrong_shape_is_a_shape_error(seed_003, samples):
     X, w, _ = samples
     with pytest.raises(symjvp.ShapeError, match=r"expected \(2,\)"):
         seed_003.jvp((da.from_array(X, chunks=(5000, 2)), w), np.ones(3))
+
+
+def test_the_functional_api_takes_dask_arrays_without_computing_them(samples):
+    X, w, u = samples
+    computed = []
+
+    def counted(block):
+        computed.append(len(block))
+        return block
+
+    dX = da.from_array(X, chunks=(2000, 2)).map_blocks(counted, dtype=X.dtype)
+    du = da.from_array(u, chunks=2000)
+    out, (gX, gw) = symjvp.vjp(layer, (dX, w), du)
+    assert not computed, "nothing runs before compute()"
+    assert isinstance(gX, da.Array) and gX.chunks == dX.chunks and isinstance(gw, da.Array)
+    _, jv = symjvp.jvp(layer, (dX, w), (da.zeros_like(dX), np.ones(2)))
+    _, (expected_gX, expected_gw) = symjvp.vjp(layer, (X, w), u)
+    np.testing.assert_allclose(gX.compute(scheduler="threads"), expected_gX, rtol=1e-12)
+    np.testing.assert_allclose(gw.compute(scheduler="threads"), expected_gw, rtol=1e-12)
+    np.testing.assert_allclose(jv.compute(scheduler="threads"), symjvp.jvp(layer, (X, w), (np.zeros_like(X), np.ones(2)))[1], rtol=1e-12)
