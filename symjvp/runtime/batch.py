@@ -37,10 +37,6 @@ def resolve_shape(shape, n):
     return tuple(resolve(d, n) for d in shape)
 
 
-def is_symbolic(shape):
-    return any(isinstance(d, str) for d in shape)
-
-
 def batch_length_of(arrays, source):
     """The batch length of a call: the length of axis ``source[1]`` of input ``source[0]``."""
     position, axis = source
