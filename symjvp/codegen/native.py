@@ -100,8 +100,7 @@ def layout(kernel):
     A size or length that depends on the batch length is its expression in ``n_batch``, as text.
     """
 
-    def plain(n):
-        return n if isinstance(n, int) or n is None else int(n) if n.is_Integer else str(n)
+    from ..lower.batch_axis import length_text as plain
 
     def shape(b):
         return None if b.shape is None else [plain(n) for n in b.shape]

@@ -57,7 +57,7 @@ def _float(value, placeholder):
 
 
 def rewrite_number(number, placeholder):
-    if isinstance(number, sp.Integer) or isinstance(number, int) and not isinstance(number, bool):
+    if isinstance(number, sp.Integer):
         return _integer(int(number), placeholder)
     if isinstance(number, sp.Rational):
         return _integer(int(number.p), placeholder) / _integer(int(number.q), placeholder)
@@ -128,10 +128,14 @@ def _batch_source(kernel):
     return None
 
 
+def length_text(length):
+    """A rewritten length as plain data: an int, or its expression in n_batch as text (runtime/batch.py reads it)."""
+    return str(length) if isinstance(length, sp.Basic) and length.free_symbols else int(length)
+
+
 def symbolic_shape(shape, placeholder):
-    """A traced shape with its batch-dependent lengths as text in n_batch (runtime/batch.py reads them)."""
-    lengths = (rewrite(int(d), placeholder) for d in shape)
-    return tuple(str(d) if isinstance(d, sp.Basic) and d.free_symbols else int(d) for d in lengths)
+    """A traced shape with its batch-dependent lengths as text in n_batch."""
+    return tuple(length_text(rewrite(int(d), placeholder)) for d in shape)
 
 
 def _slice_conditions(starts, steps, lengths, whole, placeholder):

@@ -456,30 +456,26 @@ class BoundSpecialization:
         return self.batched.independent(output, position)
 
     def program(self, kind):
+        label = self.batched.label
         try:
             program = self.batched.program(kind)
-        except batch.BatchLengthDependent as why:
-            warn_once(
-                f"symjvp: the {kind} kernel of {self.batched.label} is compiled for each batch length: {why}",
-                BatchLengthWarning,
-            )
-            return self._fixed().program(kind)
-        if self.n_batch > batch.LENGTH_MAX:
-            warn_once(
-                f"symjvp: batches longer than {batch.LENGTH_MAX:,} get a kernel of their own length; "
-                f"compiling the {kind} kernel of {self.batched.label} for length {self.n_batch:,}",
-                BatchLengthWarning,
-            )
-            return self._fixed().program(kind)
-        if self.n_batch < program.least_batch_length:
-            warn_once(
-                f"symjvp: the {kind} kernel of {self.batched.label} holds from a batch length of "
-                f"{program.least_batch_length} (its slices, rolls or fixed indices along the batch axis); "
-                f"compiling one for length {self.n_batch}",
-                BatchLengthWarning,
-            )
-            return self._fixed().program(kind)
-        return program
+        except batch.BatchLengthDependent as error:
+            why = f"the {kind} kernel of {label} is compiled for each batch length: {error}"
+        else:
+            if self.n_batch > batch.LENGTH_MAX:
+                why = (
+                    f"batches longer than {batch.LENGTH_MAX:,} get a kernel of their own length; "
+                    f"compiling the {kind} kernel of {label} for length {self.n_batch:,}"
+                )
+            elif self.n_batch < program.least_batch_length:
+                why = (
+                    f"the {kind} kernel of {label} holds from a batch length of {program.least_batch_length} "
+                    f"(its slices, rolls or fixed indices along the batch axis); compiling one for length {self.n_batch}"
+                )
+            else:
+                return program
+        warn_once(f"symjvp: {why}", BatchLengthWarning)
+        return self._fixed().program(kind)
 
     def __getattr__(self, name):
         # The graph, gradient (Hessians), sparsity plan: of this call's fixed shapes.
@@ -633,26 +629,34 @@ class Compiled:
             store[signature] = spec
         return spec
 
+    def _declared_for(self, signature, *stores):
+        """(declared signature, batched specialization, batch length) of the first batched one ``signature`` matches."""
+        for store in stores or (self._specializations,):
+            for declared, spec in store.items():
+                if spec.placeholder is not None:
+                    n_batch = batch.length_in(declared, signature)
+                    if n_batch is not None:
+                        return declared, spec, n_batch
+        return None
+
     def _batched(self, signature):
         """A specialization made for every batch length, at the batch length of ``signature``; None if none matches."""
-        for declared, spec in self._specializations.items():
-            if spec.placeholder is not None:
-                n_batch = batch.length_in(declared, signature)
-                if n_batch is None:
-                    continue
-                fixed = functools.partial(self._specialize, signature, self._per_length)
-                if spec.per_length_reason is not None:
-                    warn_once(f"symjvp: {spec.label} is compiled for each batch length: {spec.per_length_reason}", BatchLengthWarning)
-                    return fixed()
-                if n_batch < spec.least_batch_length:
-                    warn_once(
-                        f"symjvp: {spec.label} means the same for every batch length from {spec.least_batch_length} on "
-                        f"(its slices or fixed indices along the batch axis); compiling it for length {n_batch}",
-                        BatchLengthWarning,
-                    )
-                    return fixed()
-                return BoundSpecialization(spec, n_batch, fixed)
-        return None
+        found = self._declared_for(signature)
+        if found is None:
+            return None
+        _, spec, n_batch = found
+        fixed = functools.partial(self._specialize, signature, self._per_length)
+        if spec.per_length_reason is not None:
+            why = f"{spec.label} is compiled for each batch length: {spec.per_length_reason}"
+        elif n_batch < spec.least_batch_length:
+            why = (
+                f"{spec.label} means the same for every batch length from {spec.least_batch_length} on "
+                f"(its slices or fixed indices along the batch axis); compiling it for length {n_batch}"
+            )
+        else:
+            return BoundSpecialization(spec, n_batch, fixed)
+        warn_once(f"symjvp: {why}", BatchLengthWarning)
+        return fixed()
 
     def _per_point_jacobian(self):
         """A vmapped function's Jacobian: one per point (the full one is block diagonal)."""
@@ -738,13 +742,13 @@ class Compiled:
         self._thin[kind] = thin_native if program.native and not fresh_buffers else thin
 
     def __call__(self, *inputs):
-        if dask_arrays.involves_dask(inputs):
-            return dask_arrays.run(self, "primal", inputs if len(inputs) != 1 else inputs[0])
         thin = self._thin.get("primal")
         if thin is not None and len(inputs) == 1:
-            result = thin(inputs[0])
+            result = thin(inputs[0])  # None for anything but a NumPy array like the last one
             if result is not None:
                 return result
+        if dask_arrays.involves_dask(inputs):
+            return dask_arrays.run(self, "primal", inputs if len(inputs) != 1 else inputs[0])
         spec, arrays = self._inputs(inputs if len(inputs) != 1 else inputs[0])
         result = self._outputs(spec, spec.program("primal")(_contiguous(arrays)))
         self._remember("primal", spec, arrays, not spec.is_tuple_output)

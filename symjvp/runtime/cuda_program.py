@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import CudaUnavailableError
 from . import batch, device, progress
 from .validate import is_device_array
-from .program import KernelProgram, output_structure
+from .program import KernelProgram, lowered, output_structure
 
 #: Starts each kernel's module in ``ptx``: ptxas assembles one module at a time.
 PTX_MODULE_MARKER = "// symjvp: CUDA kernel "
@@ -28,19 +28,11 @@ class CudaProgram(KernelProgram):
     @classmethod
     def from_graph(cls, graph, name, header, placeholder=None):
         """Lowered and printed; with ``placeholder``, the graph's batch length, made for every batch length."""
-        from ..codegen import native
         from ..codegen.hoisting import schedules
         from ..codegen.numba_cuda import kernel_source
-        from ..lower.batch_axis import generalize, least_batch_length
-        from ..lower.lowering import lower
 
-        ir, constants = lower(graph, name, header)
-        least = 0
-        if placeholder is not None:
-            generalize(ir, placeholder)
-            least = least_batch_length(graph, ir, placeholder)
+        ir, constants, layout = lowered(graph, name, header, placeholder)
         source = kernel_source(ir, schedules(ir, views=False))
-        layout = dict(native.layout(ir), least_batch_length=least)
         return cls(name, source, False, *output_structure(graph, placeholder), constants, layout)
 
     def module_text(self):

@@ -22,7 +22,7 @@ SPLIT_EVERY = 8
 
 
 def is_dask(x):
-    return type(x).__module__.split(".")[:2] == ["dask", "array"] and hasattr(x, "chunks")
+    return type(x).__module__.startswith("dask.array") and hasattr(x, "chunks")
 
 
 def involves_dask(*structures):
@@ -46,11 +46,9 @@ def _declared(compiled, values, dtypes):
     for it (kept apart, so that NumPy calls keep their fixed shapes).
     """
     signature = tuple((tuple(np.shape(x)), np.dtype(d)) for x, d in zip(values, dtypes))
-    for declared, spec in list(compiled._specializations.items()) + list(compiled._for_dask.items()):
-        if spec.placeholder is not None:
-            n_batch = batch.length_in(declared, signature)
-            if n_batch is not None:
-                return declared, spec, n_batch
+    found = compiled._declared_for(signature, compiled._specializations, compiled._for_dask)
+    if found is not None:
+        return found
     declared = _chunked_axes(values, signature)
     if declared is None or compiled.func is None:
         raise ArgumentError(

@@ -65,6 +65,23 @@ def output_structure(graph, placeholder=None):
     return specs, present, copies
 
 
+def lowered(graph, name, header, placeholder=None):
+    """(Kernel IR, constants, layout) of ``graph``; with ``placeholder`` (its batch length), made for every batch length.
+
+    The layout (codegen/native.layout) also says from which batch length the kernel holds.
+    """
+    from ..codegen import native
+    from ..lower.batch_axis import generalize, least_batch_length
+    from ..lower.lowering import lower
+
+    ir, constants = lower(graph, name, header)
+    least = 0
+    if placeholder is not None:
+        generalize(ir, placeholder)
+        least = least_batch_length(graph, ir, placeholder)
+    return ir, constants, dict(native.layout(ir), least_batch_length=least)
+
+
 class KernelProgram:
     def __init__(self, name, source, parallel, specs, present, copies, constants, layout, c_source=None):
         self.name = name
@@ -104,14 +121,8 @@ class KernelProgram:
         from ..codegen import c_cpu, native
         from ..codegen.hoisting import schedules
         from ..codegen.numba_cpu import kernel_source
-        from ..lower.batch_axis import generalize, least_batch_length
-        from ..lower.lowering import lower
 
-        ir, constants = lower(graph, name, header)
-        least = 0
-        if placeholder is not None:
-            generalize(ir, placeholder)
-            least = least_batch_length(graph, ir, placeholder)
+        ir, constants, layout = lowered(graph, name, header, placeholder)
         nest_schedules = schedules(ir)
         source = kernel_source(ir, nest_schedules)
         c_source = None
@@ -121,7 +132,6 @@ class KernelProgram:
                 c_source = c_cpu.core_source(ir, native.ENTRY, nest_schedules)
             except NotImplementedError:
                 pass
-        layout = dict(native.layout(ir), least_batch_length=least)
         return cls(name, source, ir.parallel, specs, present, copies, constants, layout, c_source)
 
     def module_text(self):
