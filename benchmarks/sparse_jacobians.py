@@ -10,8 +10,6 @@ differences that ``solve_ivp`` and ``least_squares`` use when given ``jac_sparsi
 checked against each other before any time counts.
 """
 
-import statistics
-import time
 import tracemalloc
 
 import numpy as np
@@ -44,17 +42,15 @@ def laplacian_2d(xp, n):
 
 
 def timed(call, repeat):
-    call()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
+    """(median seconds of ``repeat`` calls after one warm-up, peak bytes NumPy allocates in one call)."""
+    from peers import median_time
+
+    seconds = median_time(call, repeat, warmup=1)
     tracemalloc.start()
     call()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return statistics.median(times), peak
+    return seconds, peak
 
 
 def main():
